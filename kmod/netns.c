@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per network namespace state. Each namespace holds its own tables, so that
+ * several simulated hosts can live in one VM and containers of one host
+ * never see another's configuration.
+ */
+
+#include "netns.h"
+#include "host.h"
+
+#include <net/netns/generic.h>
+
+static unsigned int mnmap_net_id __read_mostly;
+
+struct mnmap_net *mnmap_net(const struct net *net)
+{
+	return net_generic(net, mnmap_net_id);
+}
+
+static int __net_init mnmap_net_init(struct net *net)
+{
+	struct mnmap_net *mn = mnmap_net(net);
+
+	mn->net = net;
+	mutex_init(&mn->lock);
+	return 0;
+}
+
+static void __net_exit mnmap_net_exit(struct net *net)
+{
+	struct mnmap_net *mn = mnmap_net(net);
+
+	mutex_lock(&mn->lock);
+	mnmap_host_release(mn);
+	mutex_unlock(&mn->lock);
+}
+
+static struct pernet_operations mnmap_net_ops = {
+	.init = mnmap_net_init,
+	.exit = mnmap_net_exit,
+	.id = &mnmap_net_id,
+	.size = sizeof(struct mnmap_net),
+};
+
+int mnmap_netns_init(void)
+{
+	return register_pernet_subsys(&mnmap_net_ops);
+}
+
+void mnmap_netns_uninit(void)
+{
+	unregister_pernet_subsys(&mnmap_net_ops);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MNMAP_NETNS_H
+#define _MNMAP_NETNS_H
+
+#include <linux/mutex.h>
+#include <net/net_namespace.h>
+
+struct mnmap_host;
+
+/*
+ * Everything mnmap knows about one network namespace. Readers (the packet
+ * path, dumps) use RCU only; every writer holds @lock, so changes to one
+ * namespace are serialised and never block the packet path.
+ */
+struct mnmap_net {
+	struct net *net;
+	struct mutex lock;
+	struct mnmap_host __rcu *host;
+	/* Bumped by every change; lets dumps detect that they were interrupted. */
+	u32 generation;
+};
+
+struct mnmap_net *mnmap_net(const struct net *net);
+
+int mnmap_netns_init(void);
+void mnmap_netns_uninit(void);
+
+#endif /* _MNMAP_NETNS_H */

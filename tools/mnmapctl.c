@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mnmapctl: configure mnmap over generic netlink, with an iproute2-like
+ * grammar: mnmapctl [OPTIONS] OBJECT COMMAND [ARGS...]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "nl.h"
+#include "parse.h"
+#include "print.h"
+
+#define MNMAPCTL_VERSION "0.1.0"
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"Usage: mnmapctl [OPTIONS] OBJECT COMMAND [ARGS...]\n"
+		"       mnmapctl [OPTIONS] -b FILE|-\n"
+		"OBJECT := { host | help }\n"
+		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
+		"             -f[orce] | -V[ersion] | -h[elp] }\n");
+}
+
+int error(struct ctl *ctl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctl->errmsg, sizeof(ctl->errmsg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int run_cmd(struct ctl *ctl, const struct cmd *cmds, const char *object,
+	    void (*object_usage)(void), int argc, char **argv)
+{
+	if (argc == 0 || matches(argv[0], "help")) {
+		object_usage();
+		return argc == 0 ? error(ctl, "%s: missing command", object) : 0;
+	}
+	for (const struct cmd *c = cmds; c->name; c++) {
+		if (!strcmp(c->name, argv[0]))
+			return c->fn(ctl, argc - 1, argv + 1);
+	}
+	object_usage();
+	return error(ctl, "%s: unknown command '%s'", object, argv[0]);
+}
+
+static int do_help(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	(void)argc;
+	(void)argv;
+	usage();
+	return 0;
+}
+
+static const struct cmd objects[] = {
+	{ "host", do_host },
+	{ "help", do_help },
+	{ NULL, NULL },
+};
+
+static void report(struct ctl *ctl, int err)
+{
+	const char *why = ctl->errmsg[0] ? ctl->errmsg : strerror(-err);
+
+	if (ctl->batch_name)
+		fprintf(stderr, "mnmapctl: %s:%d: %s\n", ctl->batch_name,
+			ctl->batch_line, why);
+	else
+		fprintf(stderr, "mnmapctl: %s\n", why);
+}
+
+static int run_object(struct ctl *ctl, int argc, char **argv)
+{
+	int err;
+
+	ctl->errmsg[0] = '\0';
+	for (const struct cmd *o = objects; o->name; o++) {
+		if (strcmp(o->name, argv[0]))
+			continue;
+		print_start(ctl->json, ctl->pretty);
+		err = o->fn(ctl, argc - 1, argv + 1);
+		print_end();
+		if (err)
+			report(ctl, err);
+		return err;
+	}
+	usage();
+	err = error(ctl, "unknown object '%s'", argv[0]);
+	report(ctl, err);
+	return err;
+}
+
+static int enter_netns(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+		fprintf(stderr, "mnmapctl: cannot enter network namespace '%s': %s\n",
+			name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int batch_run(struct ctl *ctl, const char *name);
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl ctl = { 0 };
+	const char *batch = NULL;
+	int opt, err;
+
+	while ((opt = getopt_long(argc, argv, "+jpn:b:fVh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j': ctl.json = true; break;
+		case 'p': ctl.pretty = true; break;
+		case 'n': ctl.netns = optarg; break;
+		case 'b': batch = optarg; break;
+		case 'f': ctl.force = true; break;
+		case 'V': printf("mnmapctl " MNMAPCTL_VERSION "\n"); return 0;
+		case 'h': usage(); return 0;
+		default: usage(); return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!batch && argc == 0) {
+		usage();
+		return 2;
+	}
+	if (ctl.netns && enter_netns(ctl.netns))
+		return 1;
+	if (argc > 0 && matches(argv[0], "help"))
+		return do_help(&ctl, 0, NULL);
+	err = ctl_connect(&ctl);
+	if (err) {
+		report(&ctl, err);
+		return 1;
+	}
+	if (batch)
+		err = batch_run(&ctl, batch);
+	else
+		err = run_object(&ctl, argc, argv);
+	ctl_close(&ctl);
+	return err ? 1 : 0;
+}
+
+/* Split a batch line into words; '#' starts a comment. Returns argc. */
+static int split_words(char *line, char **argv, int max)
+{
+	int argc = 0;
+
+	for (char *p = strtok(line, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
+		if (*p == '#')
+			break;
+		if (argc == max)
+			return -1;
+		argv[argc++] = p;
+	}
+	return argc;
+}
+
+int batch_run(struct ctl *ctl, const char *name)
+{
+	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	char *line = NULL, *argv[64];
+	size_t cap = 0;
+	int err = 0, argc;
+
+	if (!f) {
+		fprintf(stderr, "mnmapctl: cannot open '%s': %s\n", name, strerror(errno));
+		return -errno;
+	}
+	ctl->batch_name = strcmp(name, "-") ? name : "stdin";
+	while (!err && getline(&line, &cap, f) > 0) {
+		ctl->batch_line++;
+		argc = split_words(line, argv, 64);
+		if (argc < 0) {
+			err = error(ctl, "too many words");
+			report(ctl, err);
+		} else if (argc > 0) {
+			err = run_object(ctl, argc, argv);
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return err;
+}
