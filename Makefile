@@ -38,10 +38,10 @@ uapi-ok:
 	@scripts/genl-uapi --check Documentation/netlink/mnmap.yaml include/uapi/linux/mnmap.h
 
 check: deps-ok
-	selftests/check
+	@selftests/check
 
 check-debug: deps-ok
-	selftests/check --debug-kernel
+	@selftests/check --debug-kernel
 
 demo: deps-ok
 	selftests/vm/run -- demo/demo.sh

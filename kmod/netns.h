@@ -14,6 +14,7 @@ struct mnmap_host;
  */
 struct mnmap_net {
 	struct net *net;
+	/* Serialises writers of this namespace's tables. */
 	struct mutex lock;
 	struct mnmap_host __rcu *host;
 	/* Bumped by every change; lets dumps detect that they were interrupted. */

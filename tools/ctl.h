@@ -32,5 +32,10 @@ int run_cmd(struct ctl *ctl, const struct cmd *cmds, const char *object,
 int error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 int do_host(struct ctl *ctl, int argc, char **argv);
+int do_monitor(struct ctl *ctl, int argc, char **argv);
+
+struct nlattr;
+/* Printers of objects in replies and events. */
+int print_host(struct ctl *ctl, struct nlattr **tb, void *arg);
 
 #endif

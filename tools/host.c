@@ -44,7 +44,7 @@ static void print_addr_attr(const char *key, struct nlattr *v4, struct nlattr *v
 	print_string(key, fmt, buf);
 }
 
-static int print_host(struct ctl *ctl, struct nlattr **top, void *arg)
+int print_host(struct ctl *ctl, struct nlattr **top, void *arg)
 {
 	struct nlattr *tb[MNMAP_A_HOST_MAX + 1];
 

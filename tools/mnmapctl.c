@@ -25,7 +25,7 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: mnmapctl [OPTIONS] OBJECT COMMAND [ARGS...]\n"
 		"       mnmapctl [OPTIONS] -b FILE|-\n"
-		"OBJECT := { host | help }\n"
+		"OBJECT := { host | monitor | help }\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
 		"             -f[orce] | -V[ersion] | -h[elp] }\n");
 }
@@ -66,6 +66,7 @@ static int do_help(struct ctl *ctl, int argc, char **argv)
 
 static const struct cmd objects[] = {
 	{ "host", do_host },
+	{ "monitor", do_monitor },
 	{ "help", do_help },
 	{ NULL, NULL },
 };

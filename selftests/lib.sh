@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for mnmap's kernel selftests. Each test file sources this, calls
+# run_test for each case and ends with finish. Output is TAP: one
+# "ok N - FILE: CASE" or "not ok N - FILE: CASE" per case, with the failing
+# case's output as "# " comments. A case fails when its function fails (it
+# runs under set -e) or when the kernel logs a splat while it runs.
+
+MNMAP_TOP=${MNMAP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+TEST_FILE=$(basename "$0" .sh)
+TEST_NUM=0
+TEST_FAILED=0
+SPLAT='BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|general protection|possible recursive locking|possible circular locking|suspicious RCU usage|missing module BTF|Call Trace:|refcount_t:|list_(add|del) corruption'
+
+# Remove every namespace and unload mnmap: each case starts from nothing.
+cleanup_all() {
+	ip -all netns delete 2>/dev/null || true
+	if [[ -d /sys/module/mnmap ]]; then
+		rmmod mnmap
+	fi
+}
+
+fail() {
+	echo "FAIL: $*" >&2
+	return 1
+}
+
+# expect_fail MESSAGE-REGEX CMD...: CMD must fail and say MESSAGE on stderr.
+expect_fail() {
+	local want=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		fail "'$*' succeeded, expected an error matching '$want'"
+	fi
+	if ! grep -Eq -- "$want" <<< "$out"; then
+		fail "'$*' said '$out', expected '$want'"
+	fi
+}
+
+run_test() {
+	local name=$1 fn=$2 log rc before
+	TEST_NUM=$((TEST_NUM + 1))
+	log=$(mktemp)
+	before=$(dmesg | wc -l)
+	(
+		set -eE -o pipefail
+		trap 'echo "failed at line $LINENO: $BASH_COMMAND" >&2' ERR
+		"$fn"
+	) > "$log" 2>&1
+	rc=$?
+	if ((rc == 0)) && ! cleanup_all >> "$log" 2>&1; then
+		echo "cleanup failed (module would not unload?)" >> "$log"
+		rc=1
+	fi
+	cleanup_all > /dev/null 2>&1
+	if dmesg | tail -n +"$((before + 1))" | grep -Eq "$SPLAT"; then
+		echo "kernel splat during this test:" >> "$log"
+		dmesg | tail -n +"$((before + 1))" | grep -E -A12 "$SPLAT" | head -40 >> "$log"
+		rc=1
+	fi
+	if ((rc == 0)); then
+		echo "ok $TEST_NUM - $TEST_FILE: $name"
+	else
+		echo "not ok $TEST_NUM - $TEST_FILE: $name"
+		sed 's/^/# /' "$log"
+		TEST_FAILED=$((TEST_FAILED + 1))
+	fi
+	rm -f "$log"
+}
+
+finish() {
+	echo "1..$TEST_NUM"
+	((TEST_FAILED == 0)) && exit 0 || exit 1
+}
+
+# ns NAME...: create fresh network namespaces with loopback up.
+ns() {
+	for n in "$@"; do
+		ip netns add "$n"
+		ip -n "$n" link set lo up
+	done
+}
+
+# Run in a namespace.
+in_ns() {
+	local n=$1
+	shift
+	ip netns exec "$n" "$@"
+}
+
+cleanup_all
