@@ -6,6 +6,7 @@
 
 #include "netns.h"
 #include "netlink.h"
+#include "table.h"
 #include "version.h"
 
 #include <uapi/linux/mnmap.h>
@@ -22,7 +23,8 @@ MODULE_PARM_DESC(selftest_inject_failure,
 
 static int __init mnmap_selftests_run(void)
 {
-	if (!mnmap_netlink_selftest() || selftest_inject_failure) {
+	if (!mnmap_netlink_selftest() || !mnmap_table_selftest() ||
+	    selftest_inject_failure) {
 		pr_err("self-tests failed: refusing to load\n");
 		return -ENOTRECOVERABLE;
 	}

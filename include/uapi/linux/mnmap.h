@@ -20,12 +20,32 @@
 
 #define MNMAP_FAMILY_NAME	"mnmap"
 #define MNMAP_GENL_VERSION	1
+/* Longest endpoint name; names use A-Za-z0-9 and "_.:-". */
+#define MNMAP_NAME_MAX_LEN	64
+#define MNMAP_VNI_MAX	16777215
+#define MNMAP_WEIGHT_MAX	65535
 #define MNMAP_MCGRP_EVENTS	"events"
 
 /* Top-level attributes of every mnmap message. */
 enum mnmap_a {
 	/* This host's role and plumbing. */
 	MNMAP_A_HOST = 1,
+	/* An endpoint; ENDPOINT_NEW takes several to add a batch. */
+	MNMAP_A_ENDPOINT,
+	/* A mapping; MAP_NEW takes several to add a batch. */
+	MNMAP_A_MAP,
+	/*
+	 * ENDPOINT_DEL: also remove the endpoint from the maps that use it
+	 * (maps left without endpoints are deleted). Without it, deleting
+	 * an endpoint in use is refused with EBUSY.
+	 */
+	MNMAP_A_FORCE,
+	/*
+	 * In TXN_BEGIN, start from an empty table instead of a copy of the current one.
+	 */
+	MNMAP_A_REPLACE,
+	/* Number of objects a batch request added or a flush removed (replies). */
+	MNMAP_A_COUNT,
 
 	__MNMAP_A_MAX,
 	MNMAP_A_MAX = (__MNMAP_A_MAX - 1)
@@ -55,6 +75,70 @@ enum mnmap_a_host {
 	MNMAP_A_HOST_MAX = (__MNMAP_A_HOST_MAX - 1)
 };
 
+/* A container as the network sees it. */
+enum mnmap_a_endpoint {
+	/* The orchestrator's container id, 1 to name-max-len characters. */
+	MNMAP_A_ENDPOINT_NAME = 1,
+	/* The container's MAC address. */
+	MNMAP_A_ENDPOINT_MAC,
+	/* The host-side device of a container on this host. */
+	MNMAP_A_ENDPOINT_IFINDEX,
+	/* The VTEP of the host VM that holds a remote container. */
+	MNMAP_A_ENDPOINT_VTEP_IPV4,
+	/* The VTEP of the host VM that holds a remote container. */
+	MNMAP_A_ENDPOINT_VTEP_IPV6,
+	/* VXLAN network identifier toward a remote container (default 0). */
+	MNMAP_A_ENDPOINT_VNI,
+	/* Number of maps that use this endpoint (replies). */
+	MNMAP_A_ENDPOINT_USERS,
+
+	__MNMAP_A_ENDPOINT_MAX,
+	MNMAP_A_ENDPOINT_MAX = (__MNMAP_A_ENDPOINT_MAX - 1)
+};
+
+/*
+ * (tenant, address, protocol, port or port range) -> endpoints. A single
+ * port may have several endpoints, each with a weight; a port range
+ * belongs to one endpoint (the block its own connections use). An exact
+ * port takes precedence over a range that contains it; ranges may not
+ * overlap. icmp maps carry no port.
+ */
+enum mnmap_a_map {
+	/* The tenant (VNI) the address belongs to; public addresses use 0. */
+	MNMAP_A_MAP_TENANT = 1,
+	MNMAP_A_MAP_ADDR_IPV4,
+	MNMAP_A_MAP_ADDR_IPV6,
+	/*
+	 * IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP (IPv4) or IPPROTO_ICMPV6 (IPv6).
+	 */
+	MNMAP_A_MAP_PROTO,
+	/* First port, in host byte order (tcp and udp only). */
+	MNMAP_A_MAP_PORT_FIRST,
+	/* Last port of a range; equal to port-first (or absent) for one port. */
+	MNMAP_A_MAP_PORT_LAST,
+	/*
+	 * In requests, the endpoint to add or remove. MAP_DEL without it
+	 * removes the whole map.
+	 */
+	MNMAP_A_MAP_ENDPOINT,
+	/* Share of new flows for this endpoint, 1 to weight-max (default 1). */
+	MNMAP_A_MAP_WEIGHT,
+	/* In replies, each endpoint of the map with its weight. */
+	MNMAP_A_MAP_BACKEND,
+
+	__MNMAP_A_MAP_MAX,
+	MNMAP_A_MAP_MAX = (__MNMAP_A_MAP_MAX - 1)
+};
+
+/* One endpoint of a map. */
+enum mnmap_a_backend {
+	MNMAP_A_BACKEND_ENDPOINT = 1,
+	MNMAP_A_BACKEND_WEIGHT,
+
+	__MNMAP_A_BACKEND_MAX,
+	MNMAP_A_BACKEND_MAX = (__MNMAP_A_BACKEND_MAX - 1)
+};
+
 enum mnmap_cmd {
 	/* Get this host's configuration. */
 	MNMAP_CMD_HOST_GET = 1,
@@ -62,6 +146,55 @@ enum mnmap_cmd {
 	MNMAP_CMD_HOST_SET,
 	/* Announces a changed host configuration. */
 	MNMAP_CMD_HOST_NTF,
+	/*
+	 * Add endpoints. With one endpoint, replies with it; with several (a
+	 * batch), all are added or none is, and the reply carries their count.
+	 */
+	MNMAP_CMD_ENDPOINT_NEW,
+	/* Change an endpoint's MAC or location (a move); replies with it. */
+	MNMAP_CMD_ENDPOINT_SET,
+	/* Delete an endpoint; refused while maps use it unless force is given. */
+	MNMAP_CMD_ENDPOINT_DEL,
+	/* Get one endpoint by name, or dump them all. */
+	MNMAP_CMD_ENDPOINT_GET,
+	/* Announces a new or changed endpoint. */
+	MNMAP_CMD_ENDPOINT_NTF,
+	/* Announces a deleted endpoint. */
+	MNMAP_CMD_ENDPOINT_DEL_NTF,
+	/*
+	 * Add maps, or endpoints to existing maps. With one map, replies with
+	 * the map as it now is; with several (a batch), all are added or none
+	 * is, and the reply carries their count.
+	 */
+	MNMAP_CMD_MAP_NEW,
+	/* Delete a map, or one endpoint of it. */
+	MNMAP_CMD_MAP_DEL,
+	/*
+	 * Dump the maps; a map attribute in the request filters by the
+	 * attributes it carries (address, protocol, a port the map covers,
+	 * endpoint).
+	 */
+	MNMAP_CMD_MAP_GET,
+	/* Delete every map of this namespace; replies with the count. */
+	MNMAP_CMD_MAP_FLUSH,
+	/* Announces a new or changed map. */
+	MNMAP_CMD_MAP_NTF,
+	/* Announces a deleted map. */
+	MNMAP_CMD_MAP_DEL_NTF,
+	/*
+	 * Open a transaction on this namespace's table, owned by the sending
+	 * socket. Until TXN_COMMIT, the socket's endpoint and map changes go
+	 * to a staging copy (empty with replace) that traffic never sees;
+	 * other sockets' changes are refused with EBUSY. Commit swaps the
+	 * table in one step; abort, or closing the socket, drops the copy.
+	 */
+	MNMAP_CMD_TXN_BEGIN,
+	/* Publish the staging table; replies with the number of maps. */
+	MNMAP_CMD_TXN_COMMIT,
+	/* Drop the staging table. */
+	MNMAP_CMD_TXN_ABORT,
+	/* Announces that a transaction replaced the table (re-dump it). */
+	MNMAP_CMD_TXN_NTF,
 
 	__MNMAP_CMD_MAX,
 	MNMAP_CMD_MAX = (__MNMAP_CMD_MAX - 1)

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MNMAP_TABLE_H
+#define _MNMAP_TABLE_H
+
+#include "host.h"
+
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/netlink.h>
+#include <linux/refcount.h>
+#include <linux/rhashtable.h>
+#include <uapi/linux/mnmap.h>
+
+/*
+ * Port ranges are found in O(1) whatever their number: each range is also
+ * hashed under every aligned block of MNMAP_BLOCK_PORTS ports it touches,
+ * so a lookup is one probe for the exact port and, failing that, one for
+ * its block, whose few ranges are then compared.
+ */
+#define MNMAP_BLOCK_SHIFT 6
+#define MNMAP_BLOCK_PORTS (1 << MNMAP_BLOCK_SHIFT)
+
+/* Where an endpoint lives; immutable, replaced as a whole by a move. */
+struct mnmap_location {
+	struct rcu_head rcu;
+	u8 mac[ETH_ALEN];
+	int ifindex;			/* a local container's host-side device */
+	struct mnmap_addr vtep;		/* or the host VM that holds it */
+	u32 vni;
+};
+
+struct mnmap_endpoint {
+	struct rhash_head node;
+	/* Zero-padded: the hash key is the whole array. */
+	char name[MNMAP_NAME_MAX_LEN + 4];
+	struct mnmap_location __rcu *loc;
+	/* Map backends that point here; changed only under the netns lock. */
+	u32 users;
+	struct rcu_head rcu;
+};
+
+enum mnmap_node_kind {
+	MNMAP_NODE_EXACT,	/* one port, or an icmp map: port 0 */
+	MNMAP_NODE_RANGE,	/* a port range, keyed by its first port */
+	MNMAP_NODE_BLOCK,	/* lookup index: ranges touching one block */
+};
+
+/* Fully initialised (padding included): hashed and compared as bytes. */
+struct mnmap_key {
+	union {
+		__be32 v4;
+		struct in6_addr v6;
+	} addr;
+	u32 tenant;
+	u16 port;		/* the port, the first port, or the block */
+	u8 family;
+	u8 proto;
+	u8 kind;
+	u8 pad[3];
+};
+
+struct mnmap_backend {
+	struct mnmap_endpoint *ep;
+	u32 weight;
+};
+
+/*
+ * A map is immutable once published: any change builds a new map and
+ * swaps it in with rhashtable_replace_fast(); the old one is freed after
+ * a grace period. Readers therefore always see a whole map.
+ */
+struct mnmap_map {
+	struct rhash_head node;
+	struct mnmap_key key;
+	u16 port_last;
+	u16 n_backends;
+	struct rcu_head rcu;
+	struct mnmap_backend backends[];
+};
+
+struct mnmap_block {
+	struct rhash_head node;
+	struct mnmap_key key;
+	u16 n_ranges;
+	struct rcu_head rcu;
+	struct mnmap_map *ranges[];
+};
+
+/*
+ * The endpoints and maps of a namespace. Live tables are read under RCU;
+ * a transaction builds a staging table that replaces the live one in one
+ * pointer swap. Dumps hold a reference so a swap never frees under them.
+ */
+struct mnmap_table {
+	refcount_t ref;
+	struct rhashtable endpoints;
+	struct rhashtable maps;		/* exact, range and block nodes */
+	u32 n_endpoints;
+	u32 n_maps;
+};
+
+/* What a map request names: its identity, and the endpoint it concerns. */
+struct mnmap_map_spec {
+	struct mnmap_key key;		/* kind EXACT or RANGE */
+	u16 port_last;
+	const char *endpoint;
+	u32 weight;
+};
+
+struct mnmap_table *mnmap_table_new(void);
+void mnmap_table_put(struct mnmap_table *t);
+struct mnmap_table *mnmap_table_clone(struct mnmap_table *t);
+
+struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *name);
+int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
+		       const struct mnmap_location *loc,
+		       struct netlink_ext_ack *extack);
+int mnmap_endpoint_move(struct mnmap_endpoint *ep, const struct mnmap_location *loc);
+int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool force,
+		       struct netlink_ext_ack *extack);
+
+struct mnmap_map *mnmap_map_find(struct mnmap_table *t, const struct mnmap_key *key);
+int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
+		  struct mnmap_map **result, struct netlink_ext_ack *extack);
+int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
+		  struct mnmap_map **result, bool *gone,
+		  struct netlink_ext_ack *extack);
+u32 mnmap_map_flush(struct mnmap_table *t);
+
+struct mnmap_map *mnmap_lookup(struct mnmap_table *t, struct mnmap_key *key);
+
+static inline bool mnmap_proto_has_ports(u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP;
+}
+
+#ifdef DEBUG
+bool mnmap_table_selftest(void);
+#endif
+
+#endif /* _MNMAP_TABLE_H */
