@@ -21,14 +21,12 @@ static const struct rhashtable_params endpoint_params = {
 
 /* Exact maps, ranges and blocks share one table: the key's kind tells. */
 static const struct rhashtable_params map_params = {
-	.key_offset = offsetof(struct mnmap_map, key),
+	.key_offset = offsetof(struct mnmap_node, key),
 	.key_len = sizeof(struct mnmap_key),
-	.head_offset = offsetof(struct mnmap_map, node),
+	.head_offset = offsetof(struct mnmap_node, head),
 	.automatic_shrinking = true,
 };
 
-static_assert(offsetof(struct mnmap_map, key) == offsetof(struct mnmap_block, key));
-static_assert(offsetof(struct mnmap_map, node) == offsetof(struct mnmap_block, node));
 static_assert(sizeof(struct mnmap_key) == 28);
 
 struct mnmap_table *mnmap_table_new(void)
@@ -130,246 +128,311 @@ int mnmap_endpoint_move(struct mnmap_endpoint *ep, const struct mnmap_location *
 
 /* Maps */
 
-static size_t map_size(u16 n_backends)
+static struct mnmap_map *node_map(struct mnmap_node *n)
 {
-	return struct_size((struct mnmap_map *)NULL, backends, n_backends);
+	return container_of(n, struct mnmap_map, n);
+}
+
+static struct mnmap_block *node_block(struct mnmap_node *n)
+{
+	return container_of(n, struct mnmap_block, n);
+}
+
+static bool node_is_map(const struct mnmap_node *n)
+{
+	return n->key.kind != MNMAP_NODE_BLOCK;
 }
 
 static struct mnmap_map *map_alloc(const struct mnmap_key *key, u16 port_last,
 				   u16 n_backends)
 {
-	struct mnmap_map *m = kzalloc(map_size(n_backends), GFP_KERNEL);
+	struct mnmap_map *m;
 
+	m = kzalloc(struct_size(m, backends, n_backends), GFP_KERNEL);
 	if (!m)
 		return NULL;
-	m->key = *key;
+	m->n.key = *key;
 	m->port_last = port_last;
 	m->n_backends = n_backends;
 	return m;
 }
 
-static void users_add(struct mnmap_map *m, int delta)
+static void users_add(struct mnmap_node *n, int delta)
 {
+	struct mnmap_map *m;
+
+	if (!n || !node_is_map(n))
+		return;
+	m = node_map(n);
 	for (int i = 0; i < m->n_backends; i++)
 		m->backends[i].ep->users += delta;
 }
 
+/*
+ * The one primitive that changes the map hash table: @from and @to may be
+ * NULL (insert, remove). Only an insert can fail. Keeps the endpoints' use
+ * counts and the map count true.
+ */
+static int node_swap(struct mnmap_table *t, struct mnmap_node *from,
+		     struct mnmap_node *to)
+{
+	int ret;
+
+	if (from && to)
+		ret = rhashtable_replace_fast(&t->maps, &from->head, &to->head, map_params);
+	else if (to)
+		ret = rhashtable_lookup_insert_fast(&t->maps, &to->head, map_params);
+	else
+		ret = rhashtable_remove_fast(&t->maps, &from->head, map_params);
+	if (ret)
+		return ret;
+	users_add(to, 1);
+	users_add(from, -1);
+	if (from && !to && node_is_map(from))
+		t->n_maps--;
+	if (to && !from && node_is_map(to))
+		t->n_maps++;
+	return 0;
+}
+
+static void node_free_rcu(struct mnmap_node *n)
+{
+	kfree_rcu(n, rcu);
+}
+
+void mnmap_map_free(struct mnmap_map *m)
+{
+	node_free_rcu(&m->n);
+}
+
+/* Journal */
+
+static int journal_reserve(struct mnmap_journal *j, u32 more)
+{
+	struct mnmap_swap *swaps;
+	u32 cap;
+
+	if (j->n + more <= j->cap)
+		return 0;
+	cap = max(j->n + more, 2 * j->cap);
+	swaps = kvrealloc(j->swaps, j->cap * sizeof(*swaps), cap * sizeof(*swaps),
+			  GFP_KERNEL);
+	if (!swaps)
+		return -ENOMEM;
+	j->swaps = swaps;
+	j->cap = cap;
+	return 0;
+}
+
+/* Swap, and record it; the caller reserved room. */
+static int journal_swap(struct mnmap_table *t, struct mnmap_journal *j,
+			struct mnmap_node *from, struct mnmap_node *to)
+{
+	int ret = node_swap(t, from, to);
+
+	if (!ret)
+		j->swaps[j->n++] = (struct mnmap_swap){ from, to };
+	return ret;
+}
+
+/* Keep what was recorded: the nodes it replaced go after a grace period. */
+void mnmap_journal_commit(struct mnmap_journal *j)
+{
+	for (u32 i = 0; i < j->n; i++)
+		if (j->swaps[i].from)
+			node_free_rcu(j->swaps[i].from);
+	kvfree(j->swaps);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Undo what was recorded after @mark, newest first. Cannot fail. */
+void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark)
+{
+	u32 i;
+
+	for (i = j->n; i > mark; i--)
+		WARN_ON(node_swap(t, j->swaps[i - 1].to, j->swaps[i - 1].from));
+	if (j->n == mark)
+		return;
+	synchronize_net();	/* readers may still hold the nodes we free */
+	for (i = mark; i < j->n; i++)
+		kfree(j->swaps[i].to);
+	j->n = mark;
+}
+
+/* Lookups */
+
 struct mnmap_map *mnmap_map_find(struct mnmap_table *t, const struct mnmap_key *key)
 {
-	return rhashtable_lookup_fast(&t->maps, key, map_params);
+	struct mnmap_node *n = rhashtable_lookup_fast(&t->maps, key, map_params);
+
+	return n ? node_map(n) : NULL;
 }
 
 static struct mnmap_block *block_find(struct mnmap_table *t,
 				      const struct mnmap_key *range, u16 block)
 {
 	struct mnmap_key key = *range;
+	struct mnmap_node *n;
 
 	key.kind = MNMAP_NODE_BLOCK;
 	key.port = block;
-	return rhashtable_lookup_fast(&t->maps, &key, map_params);
+	n = rhashtable_lookup_fast(&t->maps, &key, map_params);
+	return n ? node_block(n) : NULL;
 }
 
-/* A copy of @old (or a new block) with @add appended or @drop left out. */
-static struct mnmap_block *block_edit(const struct mnmap_key *range, u16 block,
-				      struct mnmap_block *old,
+/* The map a packet to @key belongs to: the exact port, else a range. */
+struct mnmap_map *mnmap_lookup(struct mnmap_table *t, struct mnmap_key *key)
+{
+	struct mnmap_node *n;
+	struct mnmap_block *b;
+	u16 port = key->port;
+
+	key->kind = MNMAP_NODE_EXACT;
+	n = rhashtable_lookup(&t->maps, key, map_params);
+	if (n || !mnmap_proto_has_ports(key->proto))
+		return n ? node_map(n) : NULL;
+	key->kind = MNMAP_NODE_BLOCK;
+	key->port = port >> MNMAP_BLOCK_SHIFT;
+	n = rhashtable_lookup(&t->maps, key, map_params);
+	key->port = port;
+	b = n ? node_block(n) : NULL;
+	for (int i = 0; b && i < b->n_ranges; i++) {
+		struct mnmap_map *m = b->ranges[i];
+
+		if (m->n.key.port <= port && port <= m->port_last)
+			return m;
+	}
+	return NULL;
+}
+
+/* Blocks: the lookup index of port ranges */
+
+static u16 first_block(const struct mnmap_map *range)
+{
+	return range->n.key.port >> MNMAP_BLOCK_SHIFT;
+}
+
+static u16 block_count(const struct mnmap_map *range)
+{
+	return (range->port_last >> MNMAP_BLOCK_SHIFT) - first_block(range) + 1;
+}
+
+/* A copy of block @i of @range (or a new one) with @add or without @drop. */
+static struct mnmap_block *block_edit(struct mnmap_table *t,
+				      const struct mnmap_map *range, u16 i,
 				      struct mnmap_map *add, struct mnmap_map *drop)
 {
+	u16 idx = first_block(range) + i;
+	struct mnmap_block *old = block_find(t, &range->n.key, idx), *b;
 	u16 n = old ? old->n_ranges : 0;
-	struct mnmap_block *b;
 
 	b = kzalloc(struct_size(b, ranges, n + 1), GFP_KERNEL);
 	if (!b)
 		return NULL;
-	b->key = *range;
-	b->key.kind = MNMAP_NODE_BLOCK;
-	b->key.port = block;
-	for (int i = 0; i < n; i++) {
-		if (old->ranges[i] != drop)
-			b->ranges[b->n_ranges++] = old->ranges[i];
-	}
+	b->n.key = range->n.key;
+	b->n.key.kind = MNMAP_NODE_BLOCK;
+	b->n.key.port = idx;
+	for (int k = 0; k < n; k++)
+		if (old->ranges[k] != drop)
+			b->ranges[b->n_ranges++] = old->ranges[k];
 	if (add)
 		b->ranges[b->n_ranges++] = add;
 	return b;
 }
 
-/* The blocks a range touches, before and after an edit. */
-struct block_edit {
-	u16 first, count;
-	struct mnmap_block **old;
-	struct mnmap_block **new;
-};
-
-static void block_edit_free(struct block_edit *e, bool free_new)
+static bool ranges_overlap(const struct mnmap_map *a, const struct mnmap_map *b)
 {
-	if (free_new && e->new) {
-		for (int i = 0; i < e->count; i++)
-			kfree(e->new[i]);
-	}
-	kvfree(e->old);
-	kvfree(e->new);
+	return a->n.key.port <= b->port_last && b->n.key.port <= a->port_last;
 }
 
-static int block_edit_prepare(struct mnmap_table *t, struct mnmap_map *range,
-			      struct mnmap_map *add, struct mnmap_map *drop,
-			      struct block_edit *e)
+static bool range_overlaps(struct mnmap_table *t, const struct mnmap_map *range)
 {
-	e->first = range->key.port >> MNMAP_BLOCK_SHIFT;
-	e->count = (range->port_last >> MNMAP_BLOCK_SHIFT) - e->first + 1;
-	e->old = kvcalloc(e->count, sizeof(*e->old), GFP_KERNEL);
-	e->new = kvcalloc(e->count, sizeof(*e->new), GFP_KERNEL);
-	if (!e->old || !e->new)
+	for (u16 i = 0; i < block_count(range); i++) {
+		struct mnmap_block *b = block_find(t, &range->n.key, first_block(range) + i);
+
+		for (int k = 0; b && k < b->n_ranges; k++)
+			if (ranges_overlap(b->ranges[k], range))
+				return true;
+	}
+	return false;
+}
+
+/* Publish a new range and index it under each block it touches. */
+static int range_link(struct mnmap_table *t, struct mnmap_journal *j,
+		      struct mnmap_map *m, struct netlink_ext_ack *extack)
+{
+	struct mnmap_block *b;
+	int ret;
+
+	if (range_overlaps(t, m)) {
+		NL_SET_ERR_MSG_MOD(extack, "port range overlaps another range");
+		return -EEXIST;
+	}
+	ret = journal_reserve(j, block_count(m) + 1) ?:
+	      journal_swap(t, j, NULL, &m->n);
+	for (u16 i = 0; !ret && i < block_count(m); i++) {
+		struct mnmap_block *old = block_find(t, &m->n.key, first_block(m) + i);
+
+		b = block_edit(t, m, i, m, NULL);
+		ret = b ? journal_swap(t, j, old ? &old->n : NULL, &b->n) : -ENOMEM;
+		if (ret)
+			kfree(b);
+	}
+	return ret;
+}
+
+/* The blocks that unlinking a range will swap in: prepared, so no failure. */
+struct range_unlink {
+	u16 count;
+	struct mnmap_block **old, **new;	/* new[i] NULL: the block goes */
+};
+
+static void range_unlink_free(struct range_unlink *u, bool free_new)
+{
+	for (u16 i = 0; free_new && u->new && i < u->count; i++)
+		kfree(u->new[i]);
+	kvfree(u->old);
+	kvfree(u->new);
+	memset(u, 0, sizeof(*u));
+}
+
+static int range_unlink_prepare(struct mnmap_table *t, struct mnmap_map *m,
+				struct range_unlink *u)
+{
+	if (m->n.key.kind != MNMAP_NODE_RANGE)
+		return 0;
+	u->count = block_count(m);
+	u->old = kvcalloc(u->count, sizeof(*u->old), GFP_KERNEL);
+	u->new = kvcalloc(u->count, sizeof(*u->new), GFP_KERNEL);
+	if (!u->old || !u->new)
 		goto err;
-	for (int i = 0; i < e->count; i++) {
-		e->old[i] = block_find(t, &range->key, e->first + i);
-		if (drop && e->old[i] && e->old[i]->n_ranges == 1)
-			continue;	/* the block goes away: no new one */
-		e->new[i] = block_edit(&range->key, e->first + i, e->old[i], add, drop);
-		if (!e->new[i])
+	for (u16 i = 0; i < u->count; i++) {
+		u->old[i] = block_find(t, &m->n.key, first_block(m) + i);
+		if (WARN_ON(!u->old[i]))
+			goto err;
+		if (u->old[i]->n_ranges == 1)
+			continue;
+		u->new[i] = block_edit(t, m, i, NULL, m);
+		if (!u->new[i])
 			goto err;
 	}
 	return 0;
 err:
-	block_edit_free(e, true);
+	range_unlink_free(u, true);
 	return -ENOMEM;
 }
 
-/* Swap in block @i of @e; only inserting a brand new block can fail. */
-static int block_swap(struct mnmap_table *t, struct mnmap_block *from,
-		      struct mnmap_block *to)
-{
-	if (from && to)
-		return rhashtable_replace_fast(&t->maps, &from->node, &to->node, map_params);
-	if (to)
-		return rhashtable_insert_fast(&t->maps, &to->node, map_params);
-	return rhashtable_remove_fast(&t->maps, &from->node, map_params);
-}
-
-/* Apply a prepared edit; on failure, undo it so the table is as before. */
-static int block_edit_apply(struct mnmap_table *t, struct block_edit *e)
-{
-	int i, ret = 0;
-
-	for (i = 0; i < e->count; i++) {
-		ret = block_swap(t, e->old[i], e->new[i]);
-		if (ret)
-			break;
-	}
-	if (!ret) {
-		for (i = 0; i < e->count; i++)
-			if (e->old[i])
-				kfree_rcu(e->old[i], rcu);
-		block_edit_free(e, false);
-		return 0;
-	}
-	/* Undo in reverse: replacing back and removing cannot fail. */
-	while (--i >= 0)
-		WARN_ON(block_swap(t, e->new[i], e->old[i]));
-	synchronize_net();	/* readers may hold the new blocks we free */
-	block_edit_free(e, true);
-	return ret;
-}
-
-static bool ranges_overlap(const struct mnmap_map *a, const struct mnmap_map *b)
-{
-	return a->key.port <= b->port_last && b->key.port <= a->port_last;
-}
-
-static const struct mnmap_map *range_overlap(struct mnmap_table *t,
-					     const struct mnmap_map *range)
-{
-	u16 first = range->key.port >> MNMAP_BLOCK_SHIFT;
-	u16 last = range->port_last >> MNMAP_BLOCK_SHIFT;
-
-	for (u32 b = first; b <= last; b++) {
-		struct mnmap_block *block = block_find(t, &range->key, b);
-
-		for (int i = 0; block && i < block->n_ranges; i++)
-			if (ranges_overlap(block->ranges[i], range))
-				return block->ranges[i];
-	}
-	return NULL;
-}
-
-static int range_link(struct mnmap_table *t, struct mnmap_map *m,
-		      struct netlink_ext_ack *extack)
-{
-	struct block_edit e = {};
-	int ret;
-
-	if (range_overlap(t, m)) {
-		NL_SET_ERR_MSG_MOD(extack, "port range overlaps another range");
-		return -EEXIST;
-	}
-	ret = block_edit_prepare(t, m, m, NULL, &e);
-	if (ret)
-		return ret;
-	ret = rhashtable_lookup_insert_fast(&t->maps, &m->node, map_params);
-	if (ret) {
-		block_edit_free(&e, true);
-		return ret;
-	}
-	ret = block_edit_apply(t, &e);
-	if (ret)
-		rhashtable_remove_fast(&t->maps, &m->node, map_params);
-	return ret;
-}
-
-/* Unlinking a range only replaces or removes blocks: it cannot fail. */
-static void range_unlink_prepared(struct mnmap_table *t, struct mnmap_map *m,
-				  struct block_edit *e)
-{
-	WARN_ON(block_edit_apply(t, e));
-	rhashtable_remove_fast(&t->maps, &m->node, map_params);
-}
-
-/* Publish @m, a new map whose identity is not in the table yet. */
-static int map_link(struct mnmap_table *t, struct mnmap_map *m,
-		    struct netlink_ext_ack *extack)
-{
-	int ret;
-
-	if (m->key.kind == MNMAP_NODE_RANGE)
-		ret = range_link(t, m, extack);
-	else
-		ret = rhashtable_lookup_insert_fast(&t->maps, &m->node, map_params);
-	if (ret)
-		return ret;
-	users_add(m, 1);
-	t->n_maps++;
-	return 0;
-}
-
-/*
- * Unlink @m. For a range, @e must hold its prepared block edit; then, and
- * for an exact map always, this cannot fail.
- */
+/* Unlink map @m (a range with its prepared blocks @u). Cannot fail. */
 static void map_unlink(struct mnmap_table *t, struct mnmap_map *m,
-		       struct block_edit *e)
+		       struct range_unlink *u)
 {
-	if (m->key.kind == MNMAP_NODE_RANGE)
-		range_unlink_prepared(t, m, e);
-	else
-		WARN_ON(rhashtable_remove_fast(&t->maps, &m->node, map_params));
-	users_add(m, -1);
-	t->n_maps--;
-}
-
-/* Allocate what unlinking @m will need. */
-static int map_unlink_prepare(struct mnmap_table *t, struct mnmap_map *m,
-			      struct block_edit *e)
-{
-	if (m->key.kind != MNMAP_NODE_RANGE)
-		return 0;
-	return block_edit_prepare(t, m, NULL, m, e);
-}
-
-/* Replace @old by @new, the same map with other backends. Cannot fail. */
-static void map_replace(struct mnmap_table *t, struct mnmap_map *old,
-			struct mnmap_map *new)
-{
-	WARN_ON(rhashtable_replace_fast(&t->maps, &old->node, &new->node, map_params));
-	users_add(new, 1);
-	users_add(old, -1);
+	for (u16 i = 0; i < u->count; i++) {
+		WARN_ON(node_swap(t, &u->old[i]->n, u->new[i] ? &u->new[i]->n : NULL));
+		node_free_rcu(&u->old[i]->n);
+	}
+	range_unlink_free(u, false);
+	WARN_ON(node_swap(t, &m->n, NULL));
 }
 
 static int backend_index(const struct mnmap_map *m, const struct mnmap_endpoint *ep)
@@ -384,7 +447,7 @@ static int backend_index(const struct mnmap_map *m, const struct mnmap_endpoint 
 static struct mnmap_map *map_with(const struct mnmap_map *old,
 				  struct mnmap_endpoint *ep, u32 weight)
 {
-	struct mnmap_map *m = map_alloc(&old->key, old->port_last, old->n_backends + 1);
+	struct mnmap_map *m = map_alloc(&old->n.key, old->port_last, old->n_backends + 1);
 
 	if (!m)
 		return NULL;
@@ -397,65 +460,82 @@ static struct mnmap_map *map_with(const struct mnmap_map *old,
 /* A new map that has @old's backends but the one at @drop. */
 static struct mnmap_map *map_without(const struct mnmap_map *old, int drop)
 {
-	struct mnmap_map *m = map_alloc(&old->key, old->port_last, old->n_backends - 1);
+	struct mnmap_map *m = map_alloc(&old->n.key, old->port_last, old->n_backends - 1);
 
 	if (!m)
 		return NULL;
-	for (int i = 0, j = 0; i < old->n_backends; i++)
+	for (int i = 0, k = 0; i < old->n_backends; i++)
 		if (i != drop)
-			m->backends[j++] = old->backends[i];
+			m->backends[k++] = old->backends[i];
 	return m;
 }
 
-/*
- * Add the endpoint of @spec to its map, creating the map if needed. On
- * success *@result is the map as published (valid while the lock is held).
- */
-int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
-		  struct mnmap_map **result, struct netlink_ext_ack *extack)
+static int map_add_check(const struct mnmap_map *old, const struct mnmap_map_spec *spec,
+			 const struct mnmap_endpoint *ep, struct netlink_ext_ack *extack)
 {
-	struct mnmap_endpoint *ep = mnmap_endpoint_find(t, spec->endpoint);
-	struct mnmap_map *old, *m;
-	int ret;
-
 	if (!ep) {
 		NL_SET_ERR_MSG_MOD(extack, "no such endpoint");
 		return -ENOENT;
 	}
-	old = mnmap_map_find(t, &spec->key);
-	if (old && old->port_last != spec->port_last) {
+	if (!old)
+		return 0;
+	if (old->port_last != spec->port_last) {
 		NL_SET_ERR_MSG_MOD(extack, "port range overlaps another range");
 		return -EEXIST;
 	}
-	if (old && old->key.kind == MNMAP_NODE_RANGE) {
+	if (old->n.key.kind == MNMAP_NODE_RANGE) {
 		NL_SET_ERR_MSG_MOD(extack, "a port range belongs to one endpoint: already mapped");
 		return -EEXIST;
 	}
-	if (old && backend_index(old, ep) >= 0) {
+	if (backend_index(old, ep) >= 0) {
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already in this map");
 		return -EEXIST;
 	}
-	if (old && old->n_backends == U16_MAX) {
+	if (old->n_backends == U16_MAX) {
 		NL_SET_ERR_MSG_MOD(extack, "too many endpoints in this map");
 		return -ENOSPC;
 	}
-	if (old) {
-		m = map_with(old, ep, spec->weight);
-		if (!m)
-			return -ENOMEM;
-		map_replace(t, old, m);
-		kfree_rcu(old, rcu);
-	} else {
-		m = map_alloc(&spec->key, spec->port_last, 1);
-		if (!m)
-			return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Add the endpoint of @spec to its map, creating the map if needed. The
+ * swaps go to @j: the caller commits or undoes them (a failed add has
+ * undone its own). *@result is the map as published.
+ */
+int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
+		  struct mnmap_journal *j, struct mnmap_map **result,
+		  struct netlink_ext_ack *extack)
+{
+	struct mnmap_endpoint *ep = mnmap_endpoint_find(t, spec->endpoint);
+	struct mnmap_map *old = mnmap_map_find(t, &spec->key), *m;
+	u32 mark = j->n;
+	int ret;
+
+	ret = map_add_check(old, spec, ep, extack);
+	if (ret)
+		return ret;
+	m = old ? map_with(old, ep, spec->weight) : map_alloc(&spec->key, spec->port_last, 1);
+	if (!m)
+		return -ENOMEM;
+	if (!old) {
 		m->backends[0].ep = ep;
 		m->backends[0].weight = spec->weight;
-		ret = map_link(t, m, extack);
-		if (ret) {
+	}
+	if (m->n.key.kind == MNMAP_NODE_RANGE) {
+		ret = range_link(t, j, m, extack);
+	} else {
+		ret = journal_reserve(j, 1) ?:
+		      journal_swap(t, j, old ? &old->n : NULL, &m->n);
+	}
+	if (ret) {
+		/* The undo frees @m if it got as far as the table. */
+		bool journaled = j->n > mark && j->swaps[mark].to == &m->n;
+
+		mnmap_journal_undo(t, j, mark);
+		if (!journaled)
 			kfree(m);
-			return ret;
-		}
+		return ret;
 	}
 	*result = m;
 	return 0;
@@ -464,15 +544,16 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 /*
  * Remove the endpoint of @spec from its map, or the whole map when @spec
  * names none. *@result: the map as it now is, or as it was when it is
- * *@gone; the caller frees a gone map with kfree_rcu() when done with it.
+ * *@gone; the caller frees a gone map with mnmap_map_free() when done.
  */
 int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		  struct mnmap_map **result, bool *gone,
 		  struct netlink_ext_ack *extack)
 {
 	struct mnmap_map *old = mnmap_map_find(t, &spec->key), *m;
+	struct range_unlink u = {};
 	struct mnmap_endpoint *ep;
-	int idx = -1, ret;
+	int idx = -1;
 
 	if (!old || old->port_last != spec->port_last) {
 		NL_SET_ERR_MSG_MOD(extack, "no such map");
@@ -488,42 +569,35 @@ int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	}
 	*gone = idx < 0 || old->n_backends == 1;
 	if (*gone) {
-		struct block_edit e = {};
-
-		ret = map_unlink_prepare(t, old, &e);
-		if (ret)
-			return ret;
-		map_unlink(t, old, &e);
+		if (range_unlink_prepare(t, old, &u))
+			return -ENOMEM;
+		map_unlink(t, old, &u);
 		*result = old;
 		return 0;
 	}
 	m = map_without(old, idx);
 	if (!m)
 		return -ENOMEM;
-	map_replace(t, old, m);
-	kfree_rcu(old, rcu);
+	WARN_ON(node_swap(t, &old->n, &m->n));
+	mnmap_map_free(old);
 	*result = m;
 	return 0;
 }
 
-/* One walk that removes the maps of one kind; returns how many it found. */
+/* One walk that removes the nodes of one kind; returns how many it found. */
 static u32 flush_walk(struct mnmap_table *t, bool blocks)
 {
 	struct rhashtable_iter iter;
-	struct mnmap_map *m;
+	struct mnmap_node *n;
 	u32 found = 0;
 
 	rhashtable_walk_enter(&t->maps, &iter);
 	rhashtable_walk_start(&iter);
-	while ((m = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(m) || (m->key.kind == MNMAP_NODE_BLOCK) != blocks)
+	while ((n = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(n) || node_is_map(n) == blocks)
 			continue;
-		rhashtable_remove_fast(&t->maps, &m->node, map_params);
-		if (!blocks) {
-			users_add(m, -1);
-			t->n_maps--;
-		}
-		kfree_rcu(m, rcu);
+		WARN_ON(node_swap(t, n, NULL));
+		node_free_rcu(n);
 		found++;
 	}
 	rhashtable_walk_stop(&iter);
@@ -549,48 +623,27 @@ u32 mnmap_map_flush(struct mnmap_table *t)
 	return count;
 }
 
-/* The map a packet to @key belongs to: the exact port, else a range. */
-struct mnmap_map *mnmap_lookup(struct mnmap_table *t, struct mnmap_key *key)
-{
-	struct mnmap_block *b;
-	struct mnmap_map *m;
-	u16 port = key->port;
-
-	key->kind = MNMAP_NODE_EXACT;
-	m = rhashtable_lookup(&t->maps, key, map_params);
-	if (m || !mnmap_proto_has_ports(key->proto))
-		return m;
-	key->kind = MNMAP_NODE_BLOCK;
-	key->port = port >> MNMAP_BLOCK_SHIFT;
-	b = rhashtable_lookup(&t->maps, key, map_params);
-	key->port = port;
-	for (int i = 0; b && i < b->n_ranges; i++) {
-		m = b->ranges[i];
-		if (m->key.port <= port && port <= m->port_last)
-			return m;
-	}
-	return NULL;
-}
-
 /* What deleting an endpoint does to one map that uses it. */
 struct ep_del_step {
 	struct mnmap_map *old;
 	struct mnmap_map *new;		/* NULL: the map goes */
-	struct block_edit edit;		/* for a range that goes */
+	struct range_unlink unlink;	/* for a range that goes */
 };
 
 static int ep_del_collect(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			  struct ep_del_step *steps, u32 max)
 {
 	struct rhashtable_iter iter;
+	struct mnmap_node *node;
 	struct mnmap_map *m;
 	u32 n = 0;
 
 	rhashtable_walk_enter(&t->maps, &iter);
 	rhashtable_walk_start(&iter);
-	while ((m = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(m) || m->key.kind == MNMAP_NODE_BLOCK)
+	while ((node = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(node) || !node_is_map(node))
 			continue;
+		m = node_map(node);
 		if (backend_index(m, ep) >= 0 && n < max)
 			steps[n++].old = m;
 	}
@@ -603,8 +656,7 @@ static void ep_del_steps_free(struct ep_del_step *steps, u32 n)
 {
 	for (u32 i = 0; i < n; i++) {
 		kfree(steps[i].new);
-		if (steps[i].edit.count)
-			block_edit_free(&steps[i].edit, true);
+		range_unlink_free(&steps[i].unlink, true);
 	}
 	kvfree(steps);
 }
@@ -620,7 +672,7 @@ static int ep_del_prepare(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			steps[i].new = map_without(old, backend_index(old, ep));
 			if (!steps[i].new)
 				return -ENOMEM;
-		} else if (map_unlink_prepare(t, old, &steps[i].edit)) {
+		} else if (range_unlink_prepare(t, old, &steps[i].unlink)) {
 			return -ENOMEM;
 		}
 	}
@@ -643,10 +695,10 @@ static int ep_del_from_maps(struct mnmap_table *t, struct mnmap_endpoint *ep)
 	}
 	for (u32 i = 0; i < n; i++) {
 		if (steps[i].new)
-			map_replace(t, steps[i].old, steps[i].new);
+			WARN_ON(node_swap(t, &steps[i].old->n, &steps[i].new->n));
 		else
-			map_unlink(t, steps[i].old, &steps[i].edit);
-		kfree_rcu(steps[i].old, rcu);
+			map_unlink(t, steps[i].old, &steps[i].unlink);
+		mnmap_map_free(steps[i].old);
 	}
 	kvfree(steps);
 	return 0;
@@ -673,13 +725,34 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 	return 0;
 }
 
+/* Add to @copy a map like @m, with @copy's endpoints of the same names. */
+static int clone_map(struct mnmap_table *copy, const struct mnmap_map *m)
+{
+	struct mnmap_map_spec spec = { .key = m->n.key, .port_last = m->port_last };
+	struct mnmap_journal j = {};
+	struct mnmap_map *result;
+	int ret = 0;
+
+	for (int i = 0; !ret && i < m->n_backends; i++) {
+		spec.endpoint = m->backends[i].ep->name;
+		spec.weight = m->backends[i].weight;
+		ret = mnmap_map_add(copy, &spec, &j, &result, NULL);
+	}
+	if (ret == -EEXIST)	/* seen twice across a resize */
+		ret = 0;
+	if (ret)
+		mnmap_journal_undo(copy, &j, 0);
+	mnmap_journal_commit(&j);
+	return ret;
+}
+
 /* A copy of @t, for a transaction that changes the current table. */
 struct mnmap_table *mnmap_table_clone(struct mnmap_table *t)
 {
 	struct mnmap_table *copy = mnmap_table_new();
 	struct rhashtable_iter iter;
 	struct mnmap_endpoint *ep;
-	struct mnmap_map *m, *dup;
+	struct mnmap_node *node;
 	int ret = 0;
 
 	if (!copy)
@@ -701,24 +774,11 @@ struct mnmap_table *mnmap_table_clone(struct mnmap_table *t)
 
 	rhashtable_walk_enter(&t->maps, &iter);
 	rhashtable_walk_start(&iter);
-	while (!ret && (m = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(m) || m->key.kind == MNMAP_NODE_BLOCK)
+	while (!ret && (node = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(node) || !node_is_map(node))
 			continue;
 		rhashtable_walk_stop(&iter);
-		dup = map_alloc(&m->key, m->port_last, m->n_backends);
-		ret = -ENOMEM;
-		if (dup) {
-			for (int i = 0; i < m->n_backends; i++) {
-				dup->backends[i].ep = mnmap_endpoint_find(copy,
-									  m->backends[i].ep->name);
-				dup->backends[i].weight = m->backends[i].weight;
-			}
-			ret = map_link(copy, dup, NULL);
-			if (ret)
-				kfree(dup);
-			if (ret == -EEXIST)
-				ret = 0;
-		}
+		ret = clone_map(copy, node_map(node));
 		rhashtable_walk_start(&iter);
 	}
 	rhashtable_walk_stop(&iter);

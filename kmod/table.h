@@ -64,26 +64,40 @@ struct mnmap_backend {
 	u32 weight;
 };
 
+/* What maps and blocks share: the hash table sees only this. */
+struct mnmap_node {
+	struct rhash_head head;
+	struct mnmap_key key;
+	struct rcu_head rcu;
+};
+
 /*
  * A map is immutable once published: any change builds a new map and
  * swaps it in with rhashtable_replace_fast(); the old one is freed after
  * a grace period. Readers therefore always see a whole map.
  */
 struct mnmap_map {
-	struct rhash_head node;
-	struct mnmap_key key;
+	struct mnmap_node n;
 	u16 port_last;
 	u16 n_backends;
-	struct rcu_head rcu;
 	struct mnmap_backend backends[];
 };
 
 struct mnmap_block {
-	struct rhash_head node;
-	struct mnmap_key key;
+	struct mnmap_node n;
 	u16 n_ranges;
-	struct rcu_head rcu;
 	struct mnmap_map *ranges[];
+};
+
+/*
+ * The node swaps that additions made, so that a batch can be undone as a
+ * whole. Undoing an addition only removes or replaces nodes: it cannot fail.
+ */
+struct mnmap_journal {
+	u32 n, cap;
+	struct mnmap_swap {
+		struct mnmap_node *from, *to;
+	} *swaps;
 };
 
 /*
@@ -121,10 +135,14 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 
 struct mnmap_map *mnmap_map_find(struct mnmap_table *t, const struct mnmap_key *key);
 int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
-		  struct mnmap_map **result, struct netlink_ext_ack *extack);
+		  struct mnmap_journal *j, struct mnmap_map **result,
+		  struct netlink_ext_ack *extack);
+void mnmap_journal_commit(struct mnmap_journal *j);
+void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark);
 int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		  struct mnmap_map **result, bool *gone,
 		  struct netlink_ext_ack *extack);
+void mnmap_map_free(struct mnmap_map *m);
 u32 mnmap_map_flush(struct mnmap_table *t);
 
 struct mnmap_map *mnmap_lookup(struct mnmap_table *t, struct mnmap_key *key);

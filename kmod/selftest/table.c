@@ -25,7 +25,12 @@ static int __init add(struct mnmap_table *t, u32 addr, u16 first, u16 last,
 
 	test_key(&spec.key, addr, IPPROTO_TCP, first,
 		 first == last ? MNMAP_NODE_EXACT : MNMAP_NODE_RANGE);
-	return mnmap_map_add(t, &spec, &m, NULL);
+	struct mnmap_journal j = {};
+	int ret;
+
+	ret = mnmap_map_add(t, &spec, &j, &m, NULL);
+	mnmap_journal_commit(&j);
+	return ret;
 }
 
 static int __init del(struct mnmap_table *t, u32 addr, u16 first, u16 last,
@@ -40,11 +45,35 @@ static int __init del(struct mnmap_table *t, u32 addr, u16 first, u16 last,
 		 first == last ? MNMAP_NODE_EXACT : MNMAP_NODE_RANGE);
 	ret = mnmap_map_del(t, &spec, &m, &gone, NULL);
 	if (!ret && gone)
-		kfree_rcu(m, rcu);
+		mnmap_map_free(m);
 	return ret;
 }
 
 /* Name of the first endpoint of the map a TCP packet to addr:port hits. */
+/* Add a batch of maps with one journal, then undo it. */
+static bool __init batch_undo(struct mnmap_table *t, u32 addr)
+{
+	struct mnmap_map_spec spec = { .endpoint = "a", .weight = 1 };
+	u32 nodes = atomic_read(&t->maps.nelems), maps = t->n_maps;
+	struct mnmap_journal j = {};
+	struct mnmap_map *m;
+	int ret;
+
+	test_key(&spec.key, addr, IPPROTO_TCP, 5000, MNMAP_NODE_EXACT);
+	spec.port_last = 5000;
+	ret = mnmap_map_add(t, &spec, &j, &m, NULL);
+	test_key(&spec.key, addr, IPPROTO_TCP, 6000, MNMAP_NODE_RANGE);
+	spec.port_last = 6200;
+	ret = ret ?: mnmap_map_add(t, &spec, &j, &m, NULL);
+	/* A failing add in the batch undoes only itself. */
+	spec.endpoint = "nobody";
+	ret = ret ?: (mnmap_map_add(t, &spec, &j, &m, NULL) == -ENOENT ? 0 : -EINVAL);
+	mnmap_journal_undo(t, &j, 0);
+	mnmap_journal_commit(&j);
+	return !ret && atomic_read(&t->maps.nelems) == nodes && t->n_maps == maps &&
+	       mnmap_endpoint_find(t, "a")->users == 1;
+}
+
 static const char * __init hit(struct mnmap_table *t, u32 addr, u16 port)
 {
 	struct mnmap_key key;
@@ -108,6 +137,9 @@ bool __init mnmap_table_selftest(void)
 	expect(!strcmp(hit(t, ip, 1201), "-"));
 	expect(!strcmp(hit(t, ip2, 1000), "c"));
 	expect(t->n_maps == 6);
+
+	expect(batch_undo(t, ip));
+	expect(!strcmp(hit(t, ip, 5000), "-") && !strcmp(hit(t, ip, 6100), "-"));
 
 	copy = mnmap_table_clone(t);
 	expect(copy && copy->n_maps == 6 && copy->n_endpoints == 3);
