@@ -7,8 +7,11 @@
  */
 
 #include "netlink.h"
+#include "compat.h"
 #include "netns.h"
 #include "host.h"
+#include "table.h"
+#include "txn.h"
 #include "version.h"
 
 #include <uapi/linux/mnmap.h>
@@ -18,8 +21,6 @@
 #include <linux/rtnetlink.h>
 #include <net/ipv6.h>
 #include <net/genetlink.h>
-
-static struct genl_family mnmap_family;
 
 enum mnmap_mcgrp {
 	MNMAP_MCGRP_EVENTS_ID,
@@ -44,8 +45,8 @@ static const struct nla_policy host_set_policy[MNMAP_A_MAX + 1] = {
 	[MNMAP_A_HOST] = NLA_POLICY_NESTED(host_policy),
 };
 
-static int put_addr(struct sk_buff *skb, int attr4, int attr6,
-		    const struct mnmap_addr *addr)
+int mnmap_nl_put_addr(struct sk_buff *skb, int attr4, int attr6,
+		      const struct mnmap_addr *addr)
 {
 	if (addr->family == AF_INET)
 		return nla_put_in_addr(skb, attr4, addr->v4);
@@ -65,10 +66,10 @@ static int put_host(struct sk_buff *skb, const struct mnmap_host *host)
 	     nla_put_u32(skb, MNMAP_A_HOST_UPLINK, host->uplink_ifindex)) ||
 	    (host->vxlan_ifindex &&
 	     nla_put_u32(skb, MNMAP_A_HOST_VXLAN, host->vxlan_ifindex)) ||
-	    put_addr(skb, MNMAP_A_HOST_VTEP_IPV4, MNMAP_A_HOST_VTEP_IPV6,
-		     &host->vtep) ||
-	    put_addr(skb, MNMAP_A_HOST_GATEWAY_IPV4, MNMAP_A_HOST_GATEWAY_IPV6,
-		     &host->gateway)) {
+	    mnmap_nl_put_addr(skb, MNMAP_A_HOST_VTEP_IPV4, MNMAP_A_HOST_VTEP_IPV6,
+			      &host->vtep) ||
+	    mnmap_nl_put_addr(skb, MNMAP_A_HOST_GATEWAY_IPV4,
+			      MNMAP_A_HOST_GATEWAY_IPV6, &host->gateway)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -76,27 +77,77 @@ static int put_host(struct sk_buff *skb, const struct mnmap_host *host)
 	return 0;
 }
 
+/* A new message with its genetlink header; NULL when out of memory. */
+struct sk_buff *mnmap_nl_msg(u32 portid, u32 seq, u8 cmd, void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, portid, seq, &mnmap_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+void mnmap_nl_notify(struct net *net, struct sk_buff *skb)
+{
+	genlmsg_multicast_netns(&mnmap_family, net, skb, 0,
+				MNMAP_MCGRP_EVENTS_ID, GFP_KERNEL);
+}
+
+/* Whether anyone listens for events: batches skip building them if not. */
+bool mnmap_nl_listening(struct net *net)
+{
+	return genl_has_listeners(&mnmap_family, net, MNMAP_MCGRP_EVENTS_ID);
+}
+
+int mnmap_nl_reply_count(struct genl_info *info, u32 count)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = mnmap_nl_msg(info->snd_portid, info->snd_seq, info->genlhdr->cmd, &hdr);
+	if (!skb)
+		return -ENOMEM;
+	if (nla_put_u32(skb, MNMAP_A_COUNT, count)) {
+		nlmsg_free(skb);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+}
+
+/* How many top-level attributes of @type the request carries. */
+int mnmap_nl_count_nests(struct genl_info *info, int type)
+{
+	const struct nlattr *attr;
+	int rem, n = 0;
+
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem)
+		if (nla_type(attr) == type)
+			n++;
+	return n;
+}
+
 static struct sk_buff *host_msg(const struct mnmap_host *host, u32 portid,
 				u32 seq, u8 cmd)
 {
-	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	struct sk_buff *skb;
 	void *hdr;
 
+	skb = mnmap_nl_msg(portid, seq, cmd, &hdr);
 	if (!skb)
 		return ERR_PTR(-ENOMEM);
-	hdr = genlmsg_put(skb, portid, seq, &mnmap_family, 0, cmd);
-	if (!hdr || put_host(skb, host)) {
+	if (put_host(skb, host)) {
 		nlmsg_free(skb);
 		return ERR_PTR(-EMSGSIZE);
 	}
 	genlmsg_end(skb, hdr);
 	return skb;
-}
-
-static void notify(struct net *net, struct sk_buff *skb)
-{
-	genlmsg_multicast_netns(&mnmap_family, net, skb, 0,
-				MNMAP_MCGRP_EVENTS_ID, GFP_KERNEL);
 }
 
 static int mnmap_nl_host_get(struct sk_buff *skb, struct genl_info *info)
@@ -130,8 +181,8 @@ static int parse_ifindex(struct net *net, struct nlattr *attr, int *ifindex,
 }
 
 /* Parse an address given as either of two attributes; all zeroes clears. */
-static int parse_addr(struct nlattr *attr4, struct nlattr *attr6,
-		      struct mnmap_addr *addr, struct netlink_ext_ack *extack)
+int mnmap_nl_parse_addr(struct nlattr *attr4, struct nlattr *attr6,
+			struct mnmap_addr *addr, struct netlink_ext_ack *extack)
 {
 	if (attr4 && attr6) {
 		NL_SET_ERR_MSG_ATTR(extack, attr6,
@@ -148,6 +199,23 @@ static int parse_addr(struct nlattr *attr4, struct nlattr *attr6,
 	return 0;
 }
 
+/* The gateway is reached over the same underlay as our own VTEP. */
+static int check_families(const struct mnmap_host *host, struct nlattr **tb,
+			  struct netlink_ext_ack *extack)
+{
+	struct nlattr *bad = tb[MNMAP_A_HOST_GATEWAY_IPV4] ?:
+			     tb[MNMAP_A_HOST_GATEWAY_IPV6] ?:
+			     tb[MNMAP_A_HOST_VTEP_IPV4] ?: tb[MNMAP_A_HOST_VTEP_IPV6];
+
+	if (host->vtep.family && host->gateway.family &&
+	    host->vtep.family != host->gateway.family) {
+		NL_SET_ERR_MSG_ATTR(extack, bad,
+				    "vtep and gateway must be of the same address family");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_host(struct net *net, struct nlattr **tb,
 		      struct mnmap_host *host, struct netlink_ext_ack *extack)
 {
@@ -155,10 +223,12 @@ static int parse_host(struct net *net, struct nlattr **tb,
 			     &host->uplink_ifindex, extack) ?:
 	       parse_ifindex(net, tb[MNMAP_A_HOST_VXLAN],
 			     &host->vxlan_ifindex, extack) ?:
-	       parse_addr(tb[MNMAP_A_HOST_VTEP_IPV4],
-			  tb[MNMAP_A_HOST_VTEP_IPV6], &host->vtep, extack) ?:
-	       parse_addr(tb[MNMAP_A_HOST_GATEWAY_IPV4],
-			  tb[MNMAP_A_HOST_GATEWAY_IPV6], &host->gateway, extack);
+	       mnmap_nl_parse_addr(tb[MNMAP_A_HOST_VTEP_IPV4],
+				   tb[MNMAP_A_HOST_VTEP_IPV6], &host->vtep, extack) ?:
+	       mnmap_nl_parse_addr(tb[MNMAP_A_HOST_GATEWAY_IPV4],
+				   tb[MNMAP_A_HOST_GATEWAY_IPV6], &host->gateway,
+				   extack) ?:
+	       check_families(host, tb, extack);
 }
 
 static int mnmap_nl_host_set(struct sk_buff *skb, struct genl_info *info)
@@ -193,7 +263,7 @@ static int mnmap_nl_host_set(struct sk_buff *skb, struct genl_info *info)
 	ret = mnmap_host_replace(mn, &host);
 	if (ret)
 		goto out_free;
-	notify(net, ntf);
+	mnmap_nl_notify(net, ntf);
 	mutex_unlock(&mn->lock);
 	rtnl_unlock();
 	return genlmsg_reply(reply, info);
@@ -209,6 +279,155 @@ out_unlock:
 	return ret;
 }
 
+/* Transactions */
+
+static const struct nla_policy txn_begin_policy[MNMAP_A_MAX + 1] = {
+	[MNMAP_A_REPLACE] = { .type = NLA_FLAG },
+};
+
+static void notify_txn(struct net *net, u32 n_maps)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = mnmap_nl_msg(0, 0, MNMAP_CMD_TXN_NTF, &hdr);
+	if (!skb)
+		return;
+	if (nla_put_u32(skb, MNMAP_A_COUNT, n_maps)) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	mnmap_nl_notify(net, skb);
+}
+
+static int mnmap_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
+{
+	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
+	int ret;
+
+	mutex_lock(&mn->lock);
+	ret = mnmap_txn_begin(mn, info->snd_portid, info->attrs[MNMAP_A_REPLACE],
+			      info->extack);
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+static int mnmap_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct mnmap_net *mn = mnmap_net(net);
+	u32 n_maps;
+	int ret;
+
+	mutex_lock(&mn->lock);
+	ret = mnmap_txn_commit(mn, info->snd_portid, &n_maps, info->extack);
+	if (!ret)
+		notify_txn(net, n_maps);
+	mutex_unlock(&mn->lock);
+	return ret ?: mnmap_nl_reply_count(info, n_maps);
+}
+
+static int mnmap_nl_txn_abort(struct sk_buff *skb, struct genl_info *info)
+{
+	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
+	int ret;
+
+	mutex_lock(&mn->lock);
+	ret = mnmap_txn_abort(mn, info->snd_portid, info->extack);
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+/* A socket that closes with a transaction open drops it. */
+static int mnmap_netlink_event(struct notifier_block *nb, unsigned long event,
+			       void *ptr)
+{
+	struct netlink_notify *n = ptr;
+	struct mnmap_net *mn;
+
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
+		return NOTIFY_DONE;
+	mn = mnmap_net(n->net);
+	mutex_lock(&mn->lock);
+	mnmap_txn_release(mn, n->portid);
+	mutex_unlock(&mn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mnmap_netlink_notifier = {
+	.notifier_call = mnmap_netlink_event,
+};
+
+/* Dumps */
+
+/*
+ * Start a dump of one of the table's hashes. Its messages are marked
+ * NLM_F_DUMP_INTR when the namespace changed in between, or when a resize
+ * made the walk restart: then entries may be missing or repeated, and the
+ * reader must dump again.
+ */
+int mnmap_dump_start(struct netlink_callback *cb,
+		     struct rhashtable *(*which)(struct mnmap_table *))
+{
+	struct mnmap_dump *d = kzalloc(sizeof(*d), GFP_KERNEL);
+
+	if (!d)
+		return -ENOMEM;
+	d->mn = mnmap_net(sock_net(cb->skb->sk));
+	d->table = mnmap_table_get_live(d->mn);
+	if (d->table) {
+		rhashtable_walk_enter(which(d->table), &d->iter);
+		d->walking = true;
+	}
+	cb->args[0] = (long)d;
+	return 0;
+}
+
+int mnmap_dump_done(struct netlink_callback *cb)
+{
+	struct mnmap_dump *d = (struct mnmap_dump *)cb->args[0];
+
+	if (!d)
+		return 0;
+	if (d->walking)
+		rhashtable_walk_exit(&d->iter);
+	mnmap_table_put(d->table);
+	kfree(d->filter);
+	kfree(d);
+	return 0;
+}
+
+/* Resume the walk at the start of a dumpit call. */
+void mnmap_dump_resume(struct mnmap_dump *d) __acquires(RCU)
+{
+	if (rhashtable_walk_start_check(&d->iter) == -EAGAIN)
+		d->interrupted = true;	/* resized: the walk restarted */
+}
+
+/* The next object of the walk, or NULL at its end. Call between start/stop. */
+void *mnmap_dump_next(struct mnmap_dump *d)
+{
+	void *obj;
+
+	if (!d->walking)
+		return NULL;
+	while (IS_ERR(obj = rhashtable_walk_next(&d->iter))) {
+		if (PTR_ERR(obj) != -EAGAIN)
+			return NULL;
+		d->interrupted = true;
+	}
+	return obj;
+}
+
+void mnmap_dump_check(struct netlink_callback *cb, struct mnmap_dump *d, void *hdr)
+{
+	cb->seq = READ_ONCE(d->mn->generation) + 1;	/* never 0: 0 disables */
+	genl_dump_check_consistent(cb, hdr);
+	if (d->interrupted)
+		genlmsg_nlhdr(hdr)->nlmsg_flags |= NLM_F_DUMP_INTR;
+}
+
 static const struct genl_ops mnmap_nl_ops[] = {
 	{
 		.cmd = MNMAP_CMD_HOST_GET,
@@ -221,9 +440,83 @@ static const struct genl_ops mnmap_nl_ops[] = {
 		.maxattr = MNMAP_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
+	{
+		.cmd = MNMAP_CMD_ENDPOINT_NEW,
+		.doit = mnmap_nl_endpoint_new,
+		.policy = mnmap_endpoint_req_policy,
+		.maxattr = MNMAP_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_ENDPOINT_SET,
+		.doit = mnmap_nl_endpoint_set,
+		.policy = mnmap_endpoint_req_policy,
+		.maxattr = MNMAP_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_ENDPOINT_DEL,
+		.doit = mnmap_nl_endpoint_del,
+		.policy = mnmap_endpoint_del_policy,
+		.maxattr = MNMAP_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_ENDPOINT_GET,
+		.doit = mnmap_nl_endpoint_get,
+		.start = mnmap_nl_endpoint_dump_start,
+		.dumpit = mnmap_nl_endpoint_dump,
+		.done = mnmap_dump_done,
+		.policy = mnmap_endpoint_req_policy,
+		.maxattr = MNMAP_A_MAX,
+	},
+	{
+		.cmd = MNMAP_CMD_MAP_NEW,
+		.doit = mnmap_nl_map_new,
+		.policy = mnmap_map_req_policy,
+		.maxattr = MNMAP_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_MAP_DEL,
+		.doit = mnmap_nl_map_del,
+		.policy = mnmap_map_req_policy,
+		.maxattr = MNMAP_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_MAP_GET,
+		.start = mnmap_nl_map_dump_start,
+		.dumpit = mnmap_nl_map_dump,
+		.done = mnmap_dump_done,
+		.policy = mnmap_map_req_policy,
+		.maxattr = MNMAP_A_MAX,
+	},
+	{
+		.cmd = MNMAP_CMD_MAP_FLUSH,
+		.doit = mnmap_nl_map_flush,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_TXN_BEGIN,
+		.doit = mnmap_nl_txn_begin,
+		.policy = txn_begin_policy,
+		.maxattr = MNMAP_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_TXN_COMMIT,
+		.doit = mnmap_nl_txn_commit,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_TXN_ABORT,
+		.doit = mnmap_nl_txn_abort,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
 };
 
-static struct genl_family mnmap_family __ro_after_init = {
+struct genl_family mnmap_family __ro_after_init = {
 	.name = MNMAP_FAMILY_NAME,
 	.version = MNMAP_GENL_VERSION,
 	.netnsok = true,
@@ -237,12 +530,20 @@ static struct genl_family mnmap_family __ro_after_init = {
 
 int __init mnmap_genl_init(void)
 {
-	return genl_register_family(&mnmap_family);
+	int ret = netlink_register_notifier(&mnmap_netlink_notifier);
+
+	if (ret)
+		return ret;
+	ret = genl_register_family(&mnmap_family);
+	if (ret)
+		netlink_unregister_notifier(&mnmap_netlink_notifier);
+	return ret;
 }
 
 void mnmap_genl_uninit(void)
 {
 	genl_unregister_family(&mnmap_family);
+	netlink_unregister_notifier(&mnmap_netlink_notifier);
 }
 
 #ifdef DEBUG

@@ -7,6 +7,7 @@
 
 #include "netns.h"
 #include "host.h"
+#include "txn.h"
 
 #include <net/netns/generic.h>
 
@@ -32,6 +33,7 @@ static void __net_exit mnmap_net_exit(struct net *net)
 
 	mutex_lock(&mn->lock);
 	mnmap_host_release(mn);
+	mnmap_tables_release(mn);
 	mutex_unlock(&mn->lock);
 }
 

@@ -6,6 +6,7 @@
 #include <net/net_namespace.h>
 
 struct mnmap_host;
+struct mnmap_table;
 
 /*
  * Everything mnmap knows about one network namespace. Readers (the packet
@@ -14,10 +15,15 @@ struct mnmap_host;
  */
 struct mnmap_net {
 	struct net *net;
-	/* Serialises writers of this namespace's tables. */
+	/* Serialises writers of this namespace's state. */
 	struct mutex lock;
 	struct mnmap_host __rcu *host;
-	/* Bumped by every change; lets dumps detect that they were interrupted. */
+	/* The live table; NULL until something is added. */
+	struct mnmap_table __rcu *table;
+	/* An open transaction's table, and the socket that owns it. */
+	struct mnmap_table *staging;
+	u32 staging_portid;
+	/* Bumped by every visible change; lets dumps detect interruptions. */
 	u32 generation;
 };
 

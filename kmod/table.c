@@ -215,10 +215,12 @@ static int journal_reserve(struct mnmap_journal *j, u32 more)
 	if (j->n + more <= j->cap)
 		return 0;
 	cap = max(j->n + more, 2 * j->cap);
-	swaps = kvrealloc(j->swaps, j->cap * sizeof(*swaps), cap * sizeof(*swaps),
-			  GFP_KERNEL);
+	swaps = kvmalloc_array(cap, sizeof(*swaps), GFP_KERNEL);
 	if (!swaps)
 		return -ENOMEM;
+	if (j->n)
+		memcpy(swaps, j->swaps, j->n * sizeof(*swaps));
+	kvfree(j->swaps);
 	j->swaps = swaps;
 	j->cap = cap;
 	return 0;

@@ -18,7 +18,7 @@
  * its block, whose few ranges are then compared.
  */
 #define MNMAP_BLOCK_SHIFT 6
-#define MNMAP_BLOCK_PORTS (1 << MNMAP_BLOCK_SHIFT)
+#define MNMAP_BLOCK_PORTS BIT(MNMAP_BLOCK_SHIFT)
 
 /* Where an endpoint lives; immutable, replaced as a whole by a move. */
 struct mnmap_location {

@@ -181,6 +181,8 @@ enum mnmap_cmd {
 	MNMAP_CMD_MAP_NTF,
 	/* Announces a deleted map. */
 	MNMAP_CMD_MAP_DEL_NTF,
+	/* Announces that every map was deleted, with their count. */
+	MNMAP_CMD_MAP_FLUSH_NTF,
 	/*
 	 * Open a transaction on this namespace's table, owned by the sending
 	 * socket. Until TXN_COMMIT, the socket's endpoint and map changes go

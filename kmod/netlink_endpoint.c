@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netlink operations on endpoints: add (one or a batch), set (a move),
+ * delete, get and dump.
+ */
+
+#include "netlink.h"
+#include "netns.h"
+#include "table.h"
+#include "txn.h"
+
+#include <linux/ctype.h>
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+
+static struct netlink_range_validation vni_range = { .max = MNMAP_VNI_MAX };
+
+static const struct nla_policy endpoint_policy[MNMAP_A_ENDPOINT_MAX + 1] = {
+	[MNMAP_A_ENDPOINT_NAME] = { .type = NLA_NUL_STRING, .len = MNMAP_NAME_MAX_LEN },
+	[MNMAP_A_ENDPOINT_MAC] = NLA_POLICY_ETH_ADDR,
+	[MNMAP_A_ENDPOINT_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MNMAP_A_ENDPOINT_VTEP_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
+	[MNMAP_A_ENDPOINT_VTEP_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[MNMAP_A_ENDPOINT_VNI] = NLA_POLICY_FULL_RANGE(NLA_U32, &vni_range),
+	[MNMAP_A_ENDPOINT_USERS] = { .type = NLA_REJECT,
+				     .reject_message = "users is read-only" },
+};
+
+const struct nla_policy mnmap_endpoint_req_policy[MNMAP_A_MAX + 1] = {
+	[MNMAP_A_ENDPOINT] = NLA_POLICY_NESTED(endpoint_policy),
+};
+
+const struct nla_policy mnmap_endpoint_del_policy[MNMAP_A_MAX + 1] = {
+	[MNMAP_A_ENDPOINT] = NLA_POLICY_NESTED(endpoint_policy),
+	[MNMAP_A_FORCE] = { .type = NLA_FLAG },
+};
+
+static int put_endpoint(struct sk_buff *skb, const struct mnmap_endpoint *ep)
+{
+	const struct mnmap_location *loc = rcu_dereference_check(ep->loc, true);
+	struct nlattr *nest = nla_nest_start(skb, MNMAP_A_ENDPOINT);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, MNMAP_A_ENDPOINT_NAME, ep->name) ||
+	    nla_put(skb, MNMAP_A_ENDPOINT_MAC, ETH_ALEN, loc->mac) ||
+	    (loc->ifindex && nla_put_u32(skb, MNMAP_A_ENDPOINT_IFINDEX, loc->ifindex)) ||
+	    mnmap_nl_put_addr(skb, MNMAP_A_ENDPOINT_VTEP_IPV4,
+			      MNMAP_A_ENDPOINT_VTEP_IPV6, &loc->vtep) ||
+	    (loc->vtep.family && nla_put_u32(skb, MNMAP_A_ENDPOINT_VNI, loc->vni)) ||
+	    nla_put_u32(skb, MNMAP_A_ENDPOINT_USERS, READ_ONCE(ep->users))) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static struct sk_buff *endpoint_msg(const struct mnmap_endpoint *ep, u32 portid,
+				    u32 seq, u8 cmd)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = mnmap_nl_msg(portid, seq, cmd, &hdr);
+	if (!skb)
+		return NULL;
+	if (put_endpoint(skb, ep)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	genlmsg_end(skb, hdr);
+	return skb;
+}
+
+static void notify_endpoint(struct mnmap_net *mn, const struct mnmap_endpoint *ep,
+			    u8 cmd)
+{
+	struct sk_buff *skb;
+
+	if (!mnmap_nl_listening(mn->net))
+		return;
+	skb = endpoint_msg(ep, 0, 0, cmd);
+	if (skb)
+		mnmap_nl_notify(mn->net, skb);
+}
+
+/* 1-64 characters of A-Za-z0-9 and "_.:-" (the policy bounds the length). */
+static int check_name(struct nlattr *attr, struct netlink_ext_ack *extack)
+{
+	const char *name = nla_data(attr);
+
+	if (!*name) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "endpoint name is empty");
+		return -EINVAL;
+	}
+	for (; *name; name++) {
+		if (!isalnum(*name) && !strchr("_.:-", *name)) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "endpoint name may only hold A-Za-z0-9 and _.:-");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Apply the location attributes in @tb to @loc: a device, or a VTEP with an
+ * optional VNI. Giving one clears the other.
+ */
+static int parse_location(struct net *net, struct nlattr **tb,
+			  struct mnmap_location *loc, struct netlink_ext_ack *extack)
+{
+	struct nlattr *dev = tb[MNMAP_A_ENDPOINT_IFINDEX];
+	struct nlattr *vtep = tb[MNMAP_A_ENDPOINT_VTEP_IPV4] ?: tb[MNMAP_A_ENDPOINT_VTEP_IPV6];
+	struct nlattr *vni = tb[MNMAP_A_ENDPOINT_VNI];
+	int ret;
+
+	if (dev && vtep) {
+		NL_SET_ERR_MSG_ATTR(extack, vtep, "give a device or a vtep, not both");
+		return -EINVAL;
+	}
+	if (vni && !vtep) {
+		NL_SET_ERR_MSG_ATTR(extack, vni, "a vni goes with a vtep");
+		return -EINVAL;
+	}
+	if (dev) {
+		rcu_read_lock();
+		ret = dev_get_by_index_rcu(net, nla_get_u32(dev)) ? 0 : -ENODEV;
+		rcu_read_unlock();
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(extack, dev, "no such device");
+			return ret;
+		}
+		loc->ifindex = nla_get_u32(dev);
+		memset(&loc->vtep, 0, sizeof(loc->vtep));
+		loc->vni = 0;
+	}
+	if (vtep) {
+		ret = mnmap_nl_parse_addr(tb[MNMAP_A_ENDPOINT_VTEP_IPV4],
+					  tb[MNMAP_A_ENDPOINT_VTEP_IPV6], &loc->vtep, extack);
+		if (ret)
+			return ret;
+		if (!loc->vtep.family) {
+			NL_SET_ERR_MSG_ATTR(extack, vtep, "vtep address is unspecified");
+			return -EINVAL;
+		}
+		loc->ifindex = 0;
+		loc->vni = vni ? nla_get_u32(vni) : 0;
+	}
+	if (tb[MNMAP_A_ENDPOINT_MAC]) {
+		if (!is_valid_ether_addr(nla_data(tb[MNMAP_A_ENDPOINT_MAC]))) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[MNMAP_A_ENDPOINT_MAC],
+					    "MAC must be a unicast, non-zero address");
+			return -EINVAL;
+		}
+		ether_addr_copy(loc->mac, nla_data(tb[MNMAP_A_ENDPOINT_MAC]));
+	}
+	return 0;
+}
+
+static int parse_endpoint(struct nlattr *nest, struct nlattr **tb,
+			  struct netlink_ext_ack *extack)
+{
+	int ret = nla_parse_nested(tb, MNMAP_A_ENDPOINT_MAX, nest, endpoint_policy, extack);
+
+	if (ret)
+		return ret;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, MNMAP_A_ENDPOINT_NAME)) {
+		NL_SET_ERR_MSG_MOD(extack, "endpoint name missing");
+		return -EINVAL;
+	}
+	return check_name(tb[MNMAP_A_ENDPOINT_NAME], extack);
+}
+
+/* Parse and add one endpoint of an ENDPOINT_NEW request. */
+static int add_one(struct mnmap_net *mn, struct mnmap_table *t, struct nlattr *nest,
+		   struct mnmap_endpoint **added, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[MNMAP_A_ENDPOINT_MAX + 1];
+	struct mnmap_location loc = {};
+	int ret;
+
+	ret = parse_endpoint(nest, tb, extack);
+	if (ret)
+		return ret;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, MNMAP_A_ENDPOINT_MAC)) {
+		NL_SET_ERR_MSG_MOD(extack, "endpoint MAC missing");
+		return -EINVAL;
+	}
+	if (!tb[MNMAP_A_ENDPOINT_IFINDEX] && !tb[MNMAP_A_ENDPOINT_VTEP_IPV4] &&
+	    !tb[MNMAP_A_ENDPOINT_VTEP_IPV6]) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "endpoint needs a device or a vtep");
+		return -EINVAL;
+	}
+	ret = parse_location(mn->net, tb, &loc, extack);
+	if (ret)
+		return ret;
+	ret = mnmap_endpoint_add(t, nla_data(tb[MNMAP_A_ENDPOINT_NAME]), &loc, extack);
+	if (ret)
+		return ret;
+	*added = mnmap_endpoint_find(t, nla_data(tb[MNMAP_A_ENDPOINT_NAME]));
+	return 0;
+}
+
+/* Remove what a failed batch added: unused endpoints, so it cannot fail. */
+static void undo_adds(struct mnmap_table *t, struct mnmap_endpoint **added, int n)
+{
+	while (n--)
+		WARN_ON(mnmap_endpoint_del(t, added[n], false, NULL));
+}
+
+/* Reply: the endpoint itself for one, the count for a batch. */
+static int reply_added(struct genl_info *info, struct mnmap_endpoint **added, int n)
+{
+	struct sk_buff *skb;
+
+	if (n != 1)
+		return mnmap_nl_reply_count(info, n);
+	skb = endpoint_msg(added[0], info->snd_portid, info->snd_seq,
+			   MNMAP_CMD_ENDPOINT_NEW);
+	return skb ? genlmsg_reply(skb, info) : -ENOMEM;
+}
+
+int mnmap_nl_endpoint_new(struct sk_buff *skb, struct genl_info *info)
+{
+	int n = mnmap_nl_count_nests(info, MNMAP_A_ENDPOINT), i = 0, rem, ret = 0;
+	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
+	struct mnmap_endpoint **added;
+	struct mnmap_table *t;
+	struct nlattr *attr;
+
+	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_ENDPOINT))
+		return -EINVAL;
+	added = kvcalloc(n, sizeof(*added), GFP_KERNEL);
+	if (!added)
+		return -ENOMEM;
+	mutex_lock(&mn->lock);
+	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
+	ret = PTR_ERR_OR_ZERO(t);
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr), genlmsg_len(info->genlhdr), rem) {
+		if (ret || nla_type(attr) != MNMAP_A_ENDPOINT)
+			continue;
+		ret = add_one(mn, t, attr, &added[i], info->extack);
+		if (ret)
+			NL_SET_BAD_ATTR(info->extack, attr);
+		else
+			i++;
+	}
+	if (ret && !IS_ERR(t))
+		undo_adds(t, added, i);
+	if (!ret && t != mn->staging) {
+		mn->generation++;
+		for (int k = 0; k < n; k++)
+			notify_endpoint(mn, added[k], MNMAP_CMD_ENDPOINT_NTF);
+	}
+	if (!ret)
+		ret = reply_added(info, added, n);
+	mutex_unlock(&mn->lock);
+	kvfree(added);
+	return ret;
+}
+
+/* The endpoint a single-endpoint request names, with its attributes. */
+static struct mnmap_endpoint *request_endpoint(struct mnmap_table *t,
+					       struct genl_info *info,
+					       struct nlattr **tb)
+{
+	struct nlattr *nest = info->attrs[MNMAP_A_ENDPOINT];
+	struct mnmap_endpoint *ep;
+	int ret;
+
+	ret = parse_endpoint(nest, tb, info->extack);
+	if (ret)
+		return ERR_PTR(ret);
+	ep = t ? mnmap_endpoint_find(t, nla_data(tb[MNMAP_A_ENDPOINT_NAME])) : NULL;
+	if (!ep) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[MNMAP_A_ENDPOINT_NAME], "no such endpoint");
+		return ERR_PTR(-ENOENT);
+	}
+	return ep;
+}
+
+int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
+	struct nlattr *tb[MNMAP_A_ENDPOINT_MAX + 1];
+	struct mnmap_location loc;
+	struct mnmap_endpoint *ep;
+	struct mnmap_table *t;
+	struct sk_buff *reply;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_ENDPOINT))
+		return -EINVAL;
+	mutex_lock(&mn->lock);
+	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
+	ep = IS_ERR(t) ? ERR_CAST(t) : request_endpoint(t, info, tb);
+	ret = PTR_ERR_OR_ZERO(ep);
+	if (ret)
+		goto out;
+	loc = *rcu_dereference_protected(ep->loc, lockdep_is_held(&mn->lock));
+	ret = parse_location(mn->net, tb, &loc, info->extack);
+	if (ret)
+		goto out;
+	reply = endpoint_msg(ep, info->snd_portid, info->snd_seq, MNMAP_CMD_ENDPOINT_SET);
+	ret = reply ? mnmap_endpoint_move(ep, &loc) : -ENOMEM;
+	if (ret) {
+		nlmsg_free(reply);
+		goto out;
+	}
+	/* The reply was built before the move: rebuild it with the new location. */
+	nlmsg_free(reply);
+	reply = endpoint_msg(ep, info->snd_portid, info->snd_seq, MNMAP_CMD_ENDPOINT_SET);
+	if (t != mn->staging) {
+		mn->generation++;
+		notify_endpoint(mn, ep, MNMAP_CMD_ENDPOINT_NTF);
+	}
+	mutex_unlock(&mn->lock);
+	return reply ? genlmsg_reply(reply, info) : -ENOMEM;
+out:
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+int mnmap_nl_endpoint_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
+	struct nlattr *tb[MNMAP_A_ENDPOINT_MAX + 1];
+	struct sk_buff *ntf = NULL;
+	struct mnmap_endpoint *ep;
+	struct mnmap_table *t;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_ENDPOINT))
+		return -EINVAL;
+	mutex_lock(&mn->lock);
+	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
+	ep = IS_ERR(t) ? ERR_CAST(t) : request_endpoint(t, info, tb);
+	ret = PTR_ERR_OR_ZERO(ep);
+	if (ret)
+		goto out;
+	if (t != mn->staging && mnmap_nl_listening(mn->net))
+		ntf = endpoint_msg(ep, 0, 0, MNMAP_CMD_ENDPOINT_DEL_NTF);
+	ret = mnmap_endpoint_del(t, ep, info->attrs[MNMAP_A_FORCE], info->extack);
+	if (ret) {
+		NL_SET_BAD_ATTR(info->extack, tb[MNMAP_A_ENDPOINT_NAME]);
+		nlmsg_free(ntf);
+		goto out;
+	}
+	if (t != mn->staging)
+		mn->generation++;
+	if (ntf)
+		mnmap_nl_notify(mn->net, ntf);
+out:
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+int mnmap_nl_endpoint_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
+	struct nlattr *tb[MNMAP_A_ENDPOINT_MAX + 1];
+	struct mnmap_endpoint *ep;
+	struct sk_buff *reply;
+
+	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_ENDPOINT))
+		return -EINVAL;
+	mutex_lock(&mn->lock);
+	ep = request_endpoint(mnmap_live_table(mn), info, tb);
+	reply = IS_ERR(ep) ? ERR_CAST(ep) :
+		endpoint_msg(ep, info->snd_portid, info->snd_seq, MNMAP_CMD_ENDPOINT_GET);
+	mutex_unlock(&mn->lock);
+	if (IS_ERR(reply))
+		return PTR_ERR(reply);
+	return reply ? genlmsg_reply(reply, info) : -ENOMEM;
+}
+
+static struct rhashtable *endpoints_of(struct mnmap_table *t)
+{
+	return &t->endpoints;
+}
+
+int mnmap_nl_endpoint_dump_start(struct netlink_callback *cb)
+{
+	return mnmap_dump_start(cb, endpoints_of);
+}
+
+int mnmap_nl_endpoint_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct mnmap_dump *d = (struct mnmap_dump *)cb->args[0];
+	struct mnmap_endpoint *ep;
+	void *hdr;
+
+	if (!d->walking)
+		return 0;
+	mnmap_dump_resume(d);
+	/* An endpoint that did not fit last time is the walk's current one. */
+	ep = cb->args[1] ? rhashtable_walk_peek(&d->iter) : mnmap_dump_next(d);
+	if (IS_ERR(ep))
+		ep = mnmap_dump_next(d);
+	cb->args[1] = 0;
+	for (; ep; ep = mnmap_dump_next(d)) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &mnmap_family, NLM_F_MULTI, MNMAP_CMD_ENDPOINT_GET);
+		if (!hdr || put_endpoint(skb, ep)) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			cb->args[1] = 1;
+			break;
+		}
+		mnmap_dump_check(cb, d, hdr);
+		genlmsg_end(skb, hdr);
+	}
+	rhashtable_walk_stop(&d->iter);
+	return skb->len;
+}
