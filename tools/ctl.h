@@ -17,8 +17,14 @@ struct ctl {
 	/* Set while reading a batch: errors name the line. */
 	const char *batch_name;
 	int batch_line;
+	/* First pass over a batch: parse and check everything, send nothing. */
+	bool dry_run;
+	/* Batch: consecutive adds share one message (see batch.c). */
+	struct pending *pending;
 	/* Kernel's extack message for the last failed request, if any. */
 	char errmsg[256];
+	/* Offset in the request of the attribute the kernel refused, or 0. */
+	unsigned int err_offset;
 };
 
 /* One command of an object: `mnmapctl OBJECT NAME ARGS...`. */
@@ -30,12 +36,39 @@ struct cmd {
 int run_cmd(struct ctl *ctl, const struct cmd *cmds, const char *object,
 	    void (*usage)(void), int argc, char **argv);
 int error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report(struct ctl *ctl, int err);
+int run_object(struct ctl *ctl, int argc, char **argv);
+int batch_run(struct ctl *ctl, const char *name);
 
 int do_host(struct ctl *ctl, int argc, char **argv);
+int do_endpoint(struct ctl *ctl, int argc, char **argv);
+int do_map(struct ctl *ctl, int argc, char **argv);
 int do_monitor(struct ctl *ctl, int argc, char **argv);
+int do_save(struct ctl *ctl, int argc, char **argv);
+int do_flush(struct ctl *ctl, int argc, char **argv);
 
 struct nlattr;
+struct nl_msg;
 /* Printers of objects in replies and events. */
 int print_host(struct ctl *ctl, struct nlattr **tb, void *arg);
+int print_endpoint(struct ctl *ctl, struct nlattr **tb, void *arg);
+int print_map(struct ctl *ctl, struct nlattr **tb, void *arg);
+int print_count(struct ctl *ctl, struct nlattr **tb, void *arg);
+
+/*
+ * Add one object: its nest, filled by @fill, goes in a message of its own,
+ * or, in a batch, joins the pending message of the same command.
+ */
+typedef int (*fill_fn)(struct ctl *ctl, struct nl_msg *msg, void *arg);
+int add_object(struct ctl *ctl, int cmd, int nest_type, fill_fn fill, void *arg,
+	       int (*print)(struct ctl *, struct nlattr **, void *));
+int batch_flush_pending(struct ctl *ctl);
+struct nl_msg *endpoint_dump_request(struct ctl *ctl, void *arg);
+struct nl_msg *map_dump_request(struct ctl *ctl, void *arg);
+const char *proto_name(int proto);
+
+/* Dump, retrying when the kernel says a change interrupted it. */
+int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), void *arg,
+	     int (*print)(struct ctl *, struct nlattr **, void *));
 
 #endif

@@ -25,7 +25,8 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: mnmapctl [OPTIONS] OBJECT COMMAND [ARGS...]\n"
 		"       mnmapctl [OPTIONS] -b FILE|-\n"
-		"OBJECT := { host | monitor | help }\n"
+		"OBJECT := { endpoint | map | host | monitor | save | flush | help }\n"
+		"`mnmapctl OBJECT help` shows an object's commands.\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
 		"             -f[orce] | -V[ersion] | -h[elp] }\n");
 }
@@ -65,13 +66,17 @@ static int do_help(struct ctl *ctl, int argc, char **argv)
 }
 
 static const struct cmd objects[] = {
+	{ "endpoint", do_endpoint },
+	{ "map", do_map },
 	{ "host", do_host },
 	{ "monitor", do_monitor },
+	{ "save", do_save },
+	{ "flush", do_flush },
 	{ "help", do_help },
 	{ NULL, NULL },
 };
 
-static void report(struct ctl *ctl, int err)
+void report(struct ctl *ctl, int err)
 {
 	const char *why = ctl->errmsg[0] ? ctl->errmsg : strerror(-err);
 
@@ -82,7 +87,8 @@ static void report(struct ctl *ctl, int err)
 		fprintf(stderr, "mnmapctl: %s\n", why);
 }
 
-static int run_object(struct ctl *ctl, int argc, char **argv)
+/* Run one command line; the caller reports an error. */
+int run_object(struct ctl *ctl, int argc, char **argv)
 {
 	int err;
 
@@ -92,15 +98,12 @@ static int run_object(struct ctl *ctl, int argc, char **argv)
 			continue;
 		print_start(ctl->json, ctl->pretty);
 		err = o->fn(ctl, argc - 1, argv + 1);
-		print_end();
-		if (err)
-			report(ctl, err);
+		if (!ctl->dry_run)
+			print_end();
 		return err;
 	}
 	usage();
-	err = error(ctl, "unknown object '%s'", argv[0]);
-	report(ctl, err);
-	return err;
+	return error(ctl, "unknown object '%s'", argv[0]);
 }
 
 static int enter_netns(const char *name)
@@ -120,8 +123,6 @@ static int enter_netns(const char *name)
 	close(fd);
 	return 0;
 }
-
-int batch_run(struct ctl *ctl, const char *name);
 
 int main(int argc, char **argv)
 {
@@ -166,53 +167,13 @@ int main(int argc, char **argv)
 		report(&ctl, err);
 		return 1;
 	}
-	if (batch)
+	if (batch) {
 		err = batch_run(&ctl, batch);
-	else
+	} else {
 		err = run_object(&ctl, argc, argv);
+		if (err)
+			report(&ctl, err);
+	}
 	ctl_close(&ctl);
 	return err ? 1 : 0;
-}
-
-/* Split a batch line into words; '#' starts a comment. Returns argc. */
-static int split_words(char *line, char **argv, int max)
-{
-	int argc = 0;
-
-	for (char *p = strtok(line, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
-		if (*p == '#')
-			break;
-		if (argc == max)
-			return -1;
-		argv[argc++] = p;
-	}
-	return argc;
-}
-
-int batch_run(struct ctl *ctl, const char *name)
-{
-	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
-	char *line = NULL, *argv[64];
-	size_t cap = 0;
-	int err = 0, argc;
-
-	if (!f) {
-		fprintf(stderr, "mnmapctl: cannot open '%s': %s\n", name, strerror(errno));
-		return -errno;
-	}
-	ctl->batch_name = strcmp(name, "-") ? name : "stdin";
-	while (!err && getline(&line, &cap, f) > 0) {
-		ctl->batch_line++;
-		argc = split_words(line, argv, 64);
-		if (argc < 0) {
-			err = error(ctl, "too many words");
-			report(ctl, err);
-		} else if (argc > 0) {
-			err = run_object(ctl, argc, argv);
-		}
-	}
-	free(line);
-	if (f != stdin)
-		fclose(f);
-	return err;
 }

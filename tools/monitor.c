@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* mnmapctl monitor: print every change announced on the events group. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 
 #include <linux/mnmap.h>
@@ -15,8 +16,26 @@ struct event {
 	reply_fn print;
 };
 
+static int print_flush(struct ctl *ctl, struct nlattr **tb, void *arg)
+{
+	(void)ctl;
+	(void)arg;
+	print_open_object(NULL);
+	if (tb[MNMAP_A_COUNT])
+		print_uint("count", "%" PRIu64 " maps", nla_get_u32(tb[MNMAP_A_COUNT]));
+	print_close_object();
+	print_text("\n");
+	return 0;
+}
+
 static const struct event events[] = {
 	{ MNMAP_CMD_HOST_NTF, "host", print_host },
+	{ MNMAP_CMD_ENDPOINT_NTF, "endpoint", print_endpoint },
+	{ MNMAP_CMD_ENDPOINT_DEL_NTF, "endpoint deleted", print_endpoint },
+	{ MNMAP_CMD_MAP_NTF, "map", print_map },
+	{ MNMAP_CMD_MAP_DEL_NTF, "map deleted", print_map },
+	{ MNMAP_CMD_MAP_FLUSH_NTF, "map flush", print_flush },
+	{ MNMAP_CMD_TXN_NTF, "table replaced", print_flush },
 };
 
 static int on_event(struct nl_msg *msg, void *arg)
@@ -31,9 +50,18 @@ static int on_event(struct nl_msg *msg, void *arg)
 		if (events[i].cmd != gh->cmd)
 			continue;
 		print_start(ctl->json, false);
-		if (!ctl->json)
+		if (ctl->json) {
+			print_open_object(NULL);
+			print_string("event", NULL, events[i].label);
+			print_open_array("object");
+		} else {
 			printf("%s ", events[i].label);
+		}
 		events[i].print(ctl, tb, NULL);
+		if (ctl->json) {
+			print_close_array();
+			print_close_object();
+		}
 		print_end();
 	}
 	return NL_OK;

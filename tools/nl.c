@@ -86,6 +86,8 @@ static void take_extack(struct ctl *ctl, struct nlmsghdr *nlh, struct nlmsgerr *
 		if (nla_type(attr) == NLMSGERR_ATTR_MSG)
 			snprintf(ctl->errmsg, sizeof(ctl->errmsg), "%s",
 				 (char *)nla_data(attr));
+		if (nla_type(attr) == NLMSGERR_ATTR_OFFS)
+			ctl->err_offset = nla_get_u32(attr);
 	}
 }
 
@@ -150,6 +152,12 @@ int ctl_transact(struct ctl *ctl, struct nl_msg *msg, reply_fn fn, void *arg)
 	int err;
 
 	ctl->errmsg[0] = '\0';
+	ctl->err_offset = 0;
+	if (ctl->dry_run) {
+		nlmsg_free(msg);
+		nl_cb_put(cb);
+		return 0;
+	}
 	if (!cb) {
 		nlmsg_free(msg);
 		return -ENOMEM;
@@ -164,9 +172,9 @@ int ctl_transact(struct ctl *ctl, struct nl_msg *msg, reply_fn fn, void *arg)
 	nlmsg_free(msg);
 	while (err >= 0 && !t.done) {
 		err = nl_recvmsgs(ctl->sock, cb);
-		if (err < 0 && err != -NLE_INTR)
-			break;
-		err = 0;
+		/* An error message stops the loop too: t.err holds the reason. */
+		if (t.done || err == -NLE_INTR || err == -NLE_DUMP_INTR)
+			err = 0;
 	}
 	nl_cb_put(cb);
 	if (err < 0) {

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Batches (mnmapctl -b FILE) and the requests they share with single
+ * commands: adds packed many to a message, dumps retried until consistent.
+ *
+ * A batch is checked whole before anything is sent: a bad line is named
+ * and nothing changes. Its endpoint and map changes then go into one
+ * kernel transaction that is published at once or not at all; its host
+ * lines run after the commit.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/mnmap.h>
+
+#include "ctl.h"
+#include "nl.h"
+#include "print.h"
+
+/* Messages of packed adds stay well inside the socket buffers. */
+#define PENDING_MAX_BYTES (48 * 1024)
+
+struct pending {
+	struct nl_msg *msg;
+	int cmd;
+	int n, cap;
+	int *lines;		/* batch line of each object */
+	unsigned int *offs;	/* offset of each object's nest in the message */
+};
+
+static void pending_free(struct ctl *ctl)
+{
+	struct pending *p = ctl->pending;
+
+	if (!p)
+		return;
+	nlmsg_free(p->msg);
+	free(p->lines);
+	free(p->offs);
+	free(p);
+	ctl->pending = NULL;
+}
+
+/* Send the packed adds; an error names the line of the object it is about. */
+int batch_flush_pending(struct ctl *ctl)
+{
+	struct pending *p = ctl->pending;
+	int err, line;
+
+	if (!p)
+		return 0;
+	ctl->pending = NULL;
+	err = ctl_transact(ctl, p->msg, NULL, NULL);
+	p->msg = NULL;
+	if (err) {
+		line = p->lines[p->n - 1];
+		for (int i = 0; i < p->n && ctl->err_offset; i++)
+			if (p->offs[i] <= ctl->err_offset)
+				line = p->lines[i];
+		ctl->batch_line = line;
+	}
+	ctl->pending = p;
+	pending_free(ctl);
+	return err;
+}
+
+static int pending_start(struct ctl *ctl, int cmd)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->msg = ctl_request(ctl, cmd, 0);
+	if (!p->msg) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->cmd = cmd;
+	ctl->pending = p;
+	return 0;
+}
+
+static int pending_note(struct pending *p, unsigned int off, int line)
+{
+	if (p->n == p->cap) {
+		int cap = p->cap ? 2 * p->cap : 64;
+		int *lines = realloc(p->lines, cap * sizeof(*lines));
+		unsigned int *offs;
+
+		if (!lines)
+			return -ENOMEM;
+		p->lines = lines;
+		offs = realloc(p->offs, cap * sizeof(*offs));
+		if (!offs)
+			return -ENOMEM;
+		p->offs = offs;
+		p->cap = cap;
+	}
+	p->lines[p->n] = line;
+	p->offs[p->n++] = off;
+	return 0;
+}
+
+static int fill_nest(struct ctl *ctl, struct nl_msg *msg, int nest_type, fill_fn fill,
+		     void *arg)
+{
+	struct nlattr *nest = nla_nest_start(msg, nest_type);
+
+	if (!nest || fill(ctl, msg, arg))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+int add_object(struct ctl *ctl, int cmd, int nest_type, fill_fn fill, void *arg,
+	       int (*print)(struct ctl *, struct nlattr **, void *))
+{
+	struct nl_msg *msg;
+	unsigned int off;
+	int err;
+
+	if (!ctl->batch_name || ctl->dry_run) {
+		msg = ctl_request(ctl, cmd, 0);
+		if (!msg)
+			return -ENOMEM;
+		err = fill_nest(ctl, msg, nest_type, fill, arg);
+		if (err) {
+			nlmsg_free(msg);
+			return err;
+		}
+		return ctl_transact(ctl, msg, print, NULL);
+	}
+	if (ctl->pending && (ctl->pending->cmd != cmd ||
+			     nlmsg_hdr(ctl->pending->msg)->nlmsg_len > PENDING_MAX_BYTES)) {
+		err = batch_flush_pending(ctl);
+		if (err)
+			return err;
+	}
+	if (!ctl->pending && pending_start(ctl, cmd))
+		return -ENOMEM;
+	off = nlmsg_hdr(ctl->pending->msg)->nlmsg_len;
+	err = fill_nest(ctl, ctl->pending->msg, nest_type, fill, arg) ?:
+	      pending_note(ctl->pending, off, ctl->batch_line);
+	return err;
+}
+
+int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), void *arg,
+	     int (*print)(struct ctl *, struct nlattr **, void *))
+{
+	FILE *out = stdout;
+	int err = -EINTR;
+
+	err = batch_flush_pending(ctl);
+	if (err || ctl->dry_run)
+		return err;
+	/* A dump that a change interrupted may miss or repeat objects: redo it. */
+	for (int tries = 0; tries < 20 && (err == -EINTR || tries == 0); tries++) {
+		struct nl_msg *msg = build(ctl, arg);
+		size_t len = 0;
+		char *buf = NULL;
+
+		if (!msg)
+			return -ENOMEM;
+		stdout = open_memstream(&buf, &len);
+		if (!stdout) {
+			stdout = out;
+			nlmsg_free(msg);
+			return -ENOMEM;
+		}
+		print_start(ctl->json, ctl->pretty);
+		print_open_array(NULL);
+		err = ctl_transact(ctl, msg, print, arg);
+		print_close_array();
+		fclose(stdout);
+		stdout = out;
+		if (err != -EINTR)
+			fwrite(buf, 1, len, stdout);
+		free(buf);
+	}
+	if (err == -EINTR)
+		return error(ctl, "the table kept changing during the dump: try again");
+	return err;
+}
+
+/* A batch, read whole. */
+struct batch {
+	char **lines;
+	int n;
+};
+
+static void batch_free(struct batch *b)
+{
+	for (int i = 0; i < b->n; i++)
+		free(b->lines[i]);
+	free(b->lines);
+}
+
+static int batch_read(struct ctl *ctl, const char *name, struct batch *b)
+{
+	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	char *line = NULL;
+	size_t cap = 0;
+	int cap_lines = 0;
+
+	if (!f)
+		return error(ctl, "cannot open '%s': %s", name, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		if (b->n == cap_lines) {
+			char **lines;
+
+			cap_lines = cap_lines ? 2 * cap_lines : 1024;
+			lines = realloc(b->lines, cap_lines * sizeof(*lines));
+			if (!lines)
+				break;
+			b->lines = lines;
+		}
+		b->lines[b->n++] = line;
+		line = NULL;
+		cap = 0;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return 0;
+}
+
+/* Split a line into words; '#' starts a comment. Returns argc, or -1. */
+static int split_words(char *line, char **argv, int max)
+{
+	int argc = 0;
+	char *save;
+
+	for (char *p = strtok_r(line, " \t\r\n", &save); p; p = strtok_r(NULL, " \t\r\n", &save)) {
+		if (*p == '#')
+			break;
+		if (argc == max)
+			return -1;
+		argv[argc++] = p;
+	}
+	return argc;
+}
+
+enum line_kind { LINE_EMPTY, LINE_TABLE, LINE_FLUSH, LINE_HOST, LINE_READ };
+
+static enum line_kind line_kind(int argc, char **argv)
+{
+	if (argc == 0)
+		return LINE_EMPTY;
+	if (!strcmp(argv[0], "flush"))
+		return LINE_FLUSH;
+	if (!strcmp(argv[0], "host"))
+		return argc > 1 && !strcmp(argv[1], "set") ? LINE_HOST : LINE_READ;
+	if (!strcmp(argv[0], "endpoint") || !strcmp(argv[0], "map"))
+		return argc > 1 && (!strcmp(argv[1], "show") || !strcmp(argv[1], "list") ||
+				    !strcmp(argv[1], "help")) ? LINE_READ : LINE_TABLE;
+	return LINE_READ;
+}
+
+/* Run the lines of one kind (or, with @all, all but host and flush). */
+static int batch_pass(struct ctl *ctl, struct batch *b, enum line_kind only, bool all)
+{
+	char *argv[64], *copy;
+	int argc, err = 0;
+	enum line_kind kind;
+
+	for (int i = 0; i < b->n && !err; i++) {
+		copy = strdup(b->lines[i]);
+		if (!copy)
+			return -ENOMEM;
+		ctl->batch_line = i + 1;
+		argc = split_words(copy, argv, 64);
+		if (argc < 0) {
+			err = error(ctl, "too many words");
+		} else {
+			kind = line_kind(argc, argv);
+			if (kind != LINE_EMPTY && kind != LINE_FLUSH &&
+			    (all ? kind != LINE_HOST : kind == only))
+				err = run_object(ctl, argc, argv);
+		}
+		free(copy);
+	}
+	return err ?: batch_flush_pending(ctl);
+}
+
+/* Check the batch; say whether it changes the table and starts by emptying it. */
+static int batch_check(struct ctl *ctl, struct batch *b, bool *table, bool *replace)
+{
+	char *argv[64], *copy;
+	enum line_kind kind;
+	int argc, err;
+
+	ctl->dry_run = true;
+	err = batch_pass(ctl, b, LINE_EMPTY, true) ?: batch_pass(ctl, b, LINE_HOST, false);
+	ctl->dry_run = false;
+	for (int i = 0; i < b->n && !err; i++) {
+		copy = strdup(b->lines[i]);
+		if (!copy)
+			return -ENOMEM;
+		argc = split_words(copy, argv, 64);
+		kind = argc > 0 ? line_kind(argc, argv) : LINE_EMPTY;
+		free(copy);
+		if (kind == LINE_FLUSH && *table) {
+			ctl->batch_line = i + 1;
+			return error(ctl, "flush must come before any endpoint or map line");
+		}
+		if (kind == LINE_FLUSH)
+			*replace = true;
+		if (kind == LINE_FLUSH || kind == LINE_TABLE)
+			*table = true;
+	}
+	return err;
+}
+
+static int txn(struct ctl *ctl, int cmd, bool replace)
+{
+	struct nl_msg *msg = ctl_request(ctl, cmd, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	if (replace && nla_put_flag(msg, MNMAP_A_REPLACE)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return ctl_transact(ctl, msg, NULL, NULL);
+}
+
+int batch_run(struct ctl *ctl, const char *name)
+{
+	bool table = false, replace = false;
+	struct batch b = { 0 };
+	int err;
+
+	ctl->batch_name = strcmp(name, "-") ? name : "stdin";
+	err = batch_read(ctl, name, &b) ?: batch_check(ctl, &b, &table, &replace);
+	if (err)
+		goto out;
+	if (table) {
+		ctl->batch_line = 0;
+		err = txn(ctl, MNMAP_CMD_TXN_BEGIN, replace);
+		if (err)
+			goto out;
+	}
+	err = batch_pass(ctl, &b, LINE_EMPTY, true);
+	if (table && !err) {
+		ctl->batch_line = 0;
+		err = txn(ctl, MNMAP_CMD_TXN_COMMIT, false);
+	}
+	if (table && err) {
+		/* Keep the error that matters; closing the socket would abort too. */
+		struct ctl quiet = *ctl;
+
+		txn(&quiet, MNMAP_CMD_TXN_ABORT, false);
+	}
+	if (!err)
+		err = batch_pass(ctl, &b, LINE_HOST, false);
+out:
+	if (err)
+		report(ctl, err);
+	pending_free(ctl);
+	batch_free(&b);
+	return err;
+}
+
+/* mnmapctl flush: empty the table (every map and endpoint) in one step. */
+int do_flush(struct ctl *ctl, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0)
+		return error(ctl, "flush: unexpected '%s'", argv[0]);
+	if (ctl->dry_run || ctl->batch_name)
+		return 0;	/* in a batch: the transaction starts empty */
+	return txn(ctl, MNMAP_CMD_TXN_BEGIN, true) ?: txn(ctl, MNMAP_CMD_TXN_COMMIT, false);
+}

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mnmapctl endpoint: containers as the network sees them. */
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/mnmap.h>
+
+#include "ctl.h"
+#include "nl.h"
+#include "parse.h"
+#include "print.h"
+
+static void endpoint_usage(void)
+{
+	fprintf(stderr,
+		"Usage: mnmapctl endpoint add NAME mac MAC { dev IFNAME | vtep ADDR [vni N] }\n"
+		"       mnmapctl endpoint set NAME [mac MAC] [dev IFNAME | vtep ADDR [vni N]]\n"
+		"       mnmapctl endpoint del NAME\n"
+		"       mnmapctl endpoint show [NAME]\n"
+		"NAME: 1-64 characters of A-Za-z0-9_.:-\n");
+}
+
+int print_endpoint(struct ctl *ctl, struct nlattr **top, void *arg)
+{
+	struct nlattr *tb[MNMAP_A_ENDPOINT_MAX + 1];
+	char buf[INET6_ADDRSTRLEN], name[IF_NAMESIZE];
+	struct nlattr *v4, *v6;
+
+	(void)ctl;
+	(void)arg;
+	if (!top[MNMAP_A_ENDPOINT] ||
+	    nla_parse_nested(tb, MNMAP_A_ENDPOINT_MAX, top[MNMAP_A_ENDPOINT], NULL) ||
+	    !tb[MNMAP_A_ENDPOINT_NAME] || !tb[MNMAP_A_ENDPOINT_MAC])
+		return -EBADMSG;
+	print_open_object(NULL);
+	print_string("name", "%s", nla_get_string(tb[MNMAP_A_ENDPOINT_NAME]));
+	print_string("mac", " mac %s", mac_str(nla_data(tb[MNMAP_A_ENDPOINT_MAC]), buf));
+	if (tb[MNMAP_A_ENDPOINT_IFINDEX]) {
+		uint32_t idx = nla_get_u32(tb[MNMAP_A_ENDPOINT_IFINDEX]);
+
+		if (!if_indextoname(idx, name))
+			snprintf(name, sizeof(name), "if%u", idx);
+		print_string("dev", " dev %s", name);
+	}
+	v4 = tb[MNMAP_A_ENDPOINT_VTEP_IPV4];
+	v6 = tb[MNMAP_A_ENDPOINT_VTEP_IPV6];
+	if (v4 || v6) {
+		addr_str(v4 ? AF_INET : AF_INET6, nla_data(v4 ?: v6), buf, sizeof(buf));
+		print_string("vtep", " vtep %s", buf);
+		if (tb[MNMAP_A_ENDPOINT_VNI])
+			print_uint("vni", " vni %" PRIu64, nla_get_u32(tb[MNMAP_A_ENDPOINT_VNI]));
+	}
+	if (tb[MNMAP_A_ENDPOINT_USERS])
+		print_uint("users", NULL, nla_get_u32(tb[MNMAP_A_ENDPOINT_USERS]));
+	print_close_object();
+	print_text("\n");
+	return 0;
+}
+
+/* The words after NAME: mac, dev, vtep, vni. */
+struct endpoint_args {
+	const char *name;
+	uint8_t mac[6];
+	bool has_mac;
+	unsigned int ifindex;
+	struct addr vtep;
+	uint64_t vni;
+	bool has_vni;
+};
+
+static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char **argv,
+			       struct endpoint_args *a)
+{
+	for (int i = 0; i < argc; i += 2) {
+		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!val)
+			return error(ctl, "%s: '%s' needs a value", what, key);
+		if (matches(key, "mac")) {
+			if (parse_mac(val, a->mac))
+				return error(ctl, "%s: invalid MAC '%s'", what, val);
+			a->has_mac = true;
+		} else if (matches(key, "dev")) {
+			a->ifindex = if_nametoindex(val);
+			if (!a->ifindex)
+				return error(ctl, "%s: device '%s' does not exist", what, val);
+		} else if (matches(key, "vtep")) {
+			if (parse_addr(val, &a->vtep))
+				return error(ctl, "%s: invalid vtep address '%s'", what, val);
+		} else if (matches(key, "vni")) {
+			if (parse_uint(val, MNMAP_VNI_MAX, &a->vni))
+				return error(ctl, "%s: vni must be 0 to %u", what, MNMAP_VNI_MAX);
+			a->has_vni = true;
+		} else {
+			return error(ctl, "%s: unknown keyword '%s'", what, key);
+		}
+	}
+	if (a->ifindex && a->vtep.family)
+		return error(ctl, "%s: give dev or vtep, not both", what);
+	if (a->has_vni && !a->vtep.family)
+		return error(ctl, "%s: vni goes with vtep", what);
+	return 0;
+}
+
+static int fill_endpoint(struct ctl *ctl, struct nl_msg *msg, void *arg)
+{
+	struct endpoint_args *a = arg;
+
+	(void)ctl;
+	if (nla_put_string(msg, MNMAP_A_ENDPOINT_NAME, a->name) ||
+	    (a->has_mac && nla_put(msg, MNMAP_A_ENDPOINT_MAC, 6, a->mac)) ||
+	    (a->ifindex && nla_put_u32(msg, MNMAP_A_ENDPOINT_IFINDEX, a->ifindex)) ||
+	    (a->vtep.family &&
+	     nla_put(msg, a->vtep.family == AF_INET ? MNMAP_A_ENDPOINT_VTEP_IPV4 :
+		     MNMAP_A_ENDPOINT_VTEP_IPV6, addr_len(&a->vtep), a->vtep.bytes)) ||
+	    (a->has_vni && nla_put_u32(msg, MNMAP_A_ENDPOINT_VNI, a->vni)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int endpoint_name(struct ctl *ctl, const char *what, int argc, char **argv,
+			 struct endpoint_args *a)
+{
+	if (argc < 1)
+		return error(ctl, "%s: missing NAME", what);
+	if (parse_name(argv[0]))
+		return error(ctl, "%s: invalid name '%s' (1-64 of A-Za-z0-9_.:-)", what, argv[0]);
+	a->name = argv[0];
+	return 0;
+}
+
+static int endpoint_add(struct ctl *ctl, int argc, char **argv)
+{
+	struct endpoint_args a = { 0 };
+	int err;
+
+	err = endpoint_name(ctl, "endpoint add", argc, argv, &a) ?:
+	      parse_endpoint_args(ctl, "endpoint add", argc - 1, argv + 1, &a);
+	if (err)
+		return err;
+	if (!a.has_mac)
+		return error(ctl, "endpoint add: missing mac");
+	if (!a.ifindex && !a.vtep.family)
+		return error(ctl, "endpoint add: missing dev or vtep");
+	return add_object(ctl, MNMAP_CMD_ENDPOINT_NEW, MNMAP_A_ENDPOINT, fill_endpoint,
+			  &a, NULL);
+}
+
+/* One request about one endpoint, its reply printed with @print. */
+static int endpoint_request(struct ctl *ctl, int cmd, struct endpoint_args *a, bool force,
+			    int (*print)(struct ctl *, struct nlattr **, void *))
+{
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	int err;
+
+	err = batch_flush_pending(ctl);
+	if (err)
+		return err;
+	msg = ctl_request(ctl, cmd, 0);
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, MNMAP_A_ENDPOINT);
+	if (!nest || fill_endpoint(ctl, msg, a)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	if (force && nla_put_flag(msg, MNMAP_A_FORCE)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return ctl_transact(ctl, msg, print, NULL);
+}
+
+static int endpoint_set(struct ctl *ctl, int argc, char **argv)
+{
+	struct endpoint_args a = { 0 };
+	int err;
+
+	err = endpoint_name(ctl, "endpoint set", argc, argv, &a) ?:
+	      parse_endpoint_args(ctl, "endpoint set", argc - 1, argv + 1, &a);
+	if (err)
+		return err;
+	if (argc == 1)
+		return error(ctl, "endpoint set: nothing to set");
+	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_SET, &a, false, NULL);
+}
+
+static int endpoint_del(struct ctl *ctl, int argc, char **argv)
+{
+	struct endpoint_args a = { 0 };
+	int err;
+
+	err = endpoint_name(ctl, "endpoint del", argc, argv, &a);
+	if (err)
+		return err;
+	if (argc > 1)
+		return error(ctl, "endpoint del: unexpected '%s'", argv[1]);
+	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_DEL, &a, ctl->force, NULL);
+}
+
+struct nl_msg *endpoint_dump_request(struct ctl *ctl, void *arg)
+{
+	(void)arg;
+	return ctl_request(ctl, MNMAP_CMD_ENDPOINT_GET, NLM_F_DUMP);
+}
+
+static int endpoint_show(struct ctl *ctl, int argc, char **argv)
+{
+	struct endpoint_args a = { 0 };
+	int err;
+
+	if (argc > 1)
+		return error(ctl, "endpoint show: unexpected '%s'", argv[1]);
+	if (argc == 1) {
+		err = endpoint_name(ctl, "endpoint show", argc, argv, &a);
+		if (err)
+			return err;
+		print_open_array(NULL);
+		err = endpoint_request(ctl, MNMAP_CMD_ENDPOINT_GET, &a, false, print_endpoint);
+		print_close_array();
+		return err;
+	}
+	return ctl_dump(ctl, endpoint_dump_request, NULL, print_endpoint);
+}
+
+static const struct cmd endpoint_cmds[] = {
+	{ "add", endpoint_add },
+	{ "set", endpoint_set },
+	{ "del", endpoint_del },
+	{ "show", endpoint_show },
+	{ "list", endpoint_show },
+	{ NULL, NULL },
+};
+
+int do_endpoint(struct ctl *ctl, int argc, char **argv)
+{
+	return run_cmd(ctl, endpoint_cmds, "endpoint", endpoint_usage, argc, argv);
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mnmapctl save: print the namespace's configuration as a batch that
+ * `mnmapctl -b FILE` restores exactly (and atomically), as ipvsadm -S/-R.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/mnmap.h>
+
+#include "ctl.h"
+#include "nl.h"
+#include "parse.h"
+#include "print.h"
+
+static void save_ifname(const char *key, struct nlattr *attr)
+{
+	char name[IF_NAMESIZE];
+
+	if (!attr)
+		printf(" %s none", key);
+	else if (if_indextoname(nla_get_u32(attr), name))
+		printf(" %s %s", key, name);
+	else
+		printf(" %s if%u", key, nla_get_u32(attr));
+}
+
+static void save_addr(const char *key, struct nlattr *v4, struct nlattr *v6)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!v4 && !v6)
+		printf(" %s none", key);
+	else
+		printf(" %s %s", key, addr_str(v4 ? AF_INET : AF_INET6, nla_data(v4 ?: v6),
+						buf, sizeof(buf)));
+}
+
+static int save_host(struct ctl *ctl, struct nlattr **top, void *arg)
+{
+	struct nlattr *tb[MNMAP_A_HOST_MAX + 1];
+
+	(void)ctl;
+	(void)arg;
+	if (!top[MNMAP_A_HOST] ||
+	    nla_parse_nested(tb, MNMAP_A_HOST_MAX, top[MNMAP_A_HOST], NULL))
+		return -EBADMSG;
+	printf("host set");
+	save_ifname("uplink", tb[MNMAP_A_HOST_UPLINK]);
+	save_ifname("vxlan", tb[MNMAP_A_HOST_VXLAN]);
+	save_addr("vtep", tb[MNMAP_A_HOST_VTEP_IPV4], tb[MNMAP_A_HOST_VTEP_IPV6]);
+	save_addr("gateway", tb[MNMAP_A_HOST_GATEWAY_IPV4], tb[MNMAP_A_HOST_GATEWAY_IPV6]);
+	printf("\n");
+	return 0;
+}
+
+static int save_endpoint(struct ctl *ctl, struct nlattr **top, void *arg)
+{
+	printf("endpoint add ");
+	return print_endpoint(ctl, top, arg);
+}
+
+/* One `map add` line per endpoint of the map. */
+static int save_map(struct ctl *ctl, struct nlattr **top, void *arg)
+{
+	struct nlattr *tb[MNMAP_A_MAP_MAX + 1], *be[MNMAP_A_BACKEND_MAX + 1], *attr, *a;
+	char buf[INET6_ADDRSTRLEN];
+	int rem;
+
+	(void)ctl;
+	(void)arg;
+	if (!top[MNMAP_A_MAP] ||
+	    nla_parse_nested(tb, MNMAP_A_MAP_MAX, top[MNMAP_A_MAP], NULL) ||
+	    !tb[MNMAP_A_MAP_PROTO])
+		return -EBADMSG;
+	a = tb[MNMAP_A_MAP_ADDR_IPV4] ?: tb[MNMAP_A_MAP_ADDR_IPV6];
+	if (!a)
+		return -EBADMSG;
+	nla_for_each_nested(attr, top[MNMAP_A_MAP], rem) {
+		if (nla_type(attr) != MNMAP_A_MAP_BACKEND ||
+		    nla_parse_nested(be, MNMAP_A_BACKEND_MAX, attr, NULL) ||
+		    !be[MNMAP_A_BACKEND_ENDPOINT])
+			continue;
+		printf("map add %s %s", addr_str(tb[MNMAP_A_MAP_ADDR_IPV4] ? AF_INET : AF_INET6,
+						  nla_data(a), buf, sizeof(buf)),
+		       proto_name(nla_get_u8(tb[MNMAP_A_MAP_PROTO])));
+		if (tb[MNMAP_A_MAP_PORT_FIRST]) {
+			uint16_t first = nla_get_u16(tb[MNMAP_A_MAP_PORT_FIRST]);
+			uint16_t last = nla_get_u16(tb[MNMAP_A_MAP_PORT_LAST]);
+
+			printf(first == last ? " %u" : " %u-%u", first, last);
+		}
+		printf(" endpoint %s", nla_get_string(be[MNMAP_A_BACKEND_ENDPOINT]));
+		if (!tb[MNMAP_A_MAP_PORT_FIRST] ||
+		    nla_get_u16(tb[MNMAP_A_MAP_PORT_FIRST]) == nla_get_u16(tb[MNMAP_A_MAP_PORT_LAST]))
+			printf(" weight %u", nla_get_u32(be[MNMAP_A_BACKEND_WEIGHT]));
+		if (tb[MNMAP_A_MAP_TENANT] && nla_get_u32(tb[MNMAP_A_MAP_TENANT]))
+			printf(" tenant %u", nla_get_u32(tb[MNMAP_A_MAP_TENANT]));
+		printf("\n");
+	}
+	return 0;
+}
+
+static int compare_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A dump's lines in sorted order, so that a save is the same every time. */
+static int dump_sorted(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *),
+		       int (*print)(struct ctl *, struct nlattr **, void *))
+{
+	FILE *out = stdout;
+	char *buf = NULL, **lines = NULL, *save;
+	size_t len = 0, n = 0;
+	int err;
+
+	stdout = open_memstream(&buf, &len);
+	if (!stdout) {
+		stdout = out;
+		return -ENOMEM;
+	}
+	err = ctl_dump(ctl, build, NULL, print);
+	fclose(stdout);
+	stdout = out;
+	for (char *l = strtok_r(buf, "\n", &save); !err && l; l = strtok_r(NULL, "\n", &save)) {
+		char **more = realloc(lines, (n + 1) * sizeof(*lines));
+
+		if (!more) {
+			err = -ENOMEM;
+			break;
+		}
+		lines = more;
+		lines[n++] = l;
+	}
+	if (!err) {
+		qsort(lines, n, sizeof(*lines), compare_lines);
+		for (size_t i = 0; i < n; i++)
+			puts(lines[i]);
+	}
+	free(lines);
+	free(buf);
+	return err;
+}
+
+int do_save(struct ctl *ctl, int argc, char **argv)
+{
+	struct nl_msg *msg;
+	int err;
+
+	if (argc > 0)
+		return error(ctl, "save: unexpected '%s'", argv[0]);
+	ctl->json = false;
+	print_start(false, false);
+	msg = ctl_request(ctl, MNMAP_CMD_HOST_GET, 0);
+	if (!msg)
+		return -ENOMEM;
+	printf("# mnmap configuration; restore with: mnmapctl -b FILE\n");
+	err = ctl_transact(ctl, msg, save_host, NULL);
+	if (!err)
+		printf("flush\n");
+	return err ?: dump_sorted(ctl, endpoint_dump_request, save_endpoint) ?:
+		      dump_sorted(ctl, map_dump_request, save_map);
+}
