@@ -177,8 +177,9 @@ static int fill_map(struct ctl *ctl, struct nl_msg *msg, void *arg)
 	struct map_args *a = arg;
 
 	(void)ctl;
-	if (nla_put(msg, a->addr.family == AF_INET ? MNMAP_A_MAP_ADDR_IPV4 : MNMAP_A_MAP_ADDR_IPV6,
-		    addr_len(&a->addr), a->addr.bytes) ||
+	if ((a->addr.family &&
+	     nla_put(msg, a->addr.family == AF_INET ? MNMAP_A_MAP_ADDR_IPV4 : MNMAP_A_MAP_ADDR_IPV6,
+		     addr_len(&a->addr), a->addr.bytes)) ||
 	    (a->proto > 0 && nla_put_u8(msg, MNMAP_A_MAP_PROTO, a->proto)) ||
 	    (a->first && nla_put_u16(msg, MNMAP_A_MAP_PORT_FIRST, a->first)) ||
 	    (a->last && nla_put_u16(msg, MNMAP_A_MAP_PORT_LAST, a->last)) ||

@@ -1,0 +1,198 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Endpoints and maps through mnmapctl: every command, text and JSON, and
+# bad input refused with a clear message that leaves the table unchanged,
+# both through mnmapctl and through hand-made netlink requests (nlraw.py)
+# that only the kernel's validation stands in front of.
+source "$(dirname "$0")/lib.sh"
+NLRAW="$MNMAP_TOP/selftests/nlraw.py"
+
+setup() {
+	ns h
+	ip -n h link add c1 type veth peer name c1p
+	ip -n h link add c2 type veth peer name c2p
+	m() { mnmapctl -n h "$@"; }
+	m endpoint add web1 mac 02:00:00:00:00:01 dev c1
+	m endpoint add web2 mac 02:00:00:00:00:02 dev c2
+	m endpoint add far mac 02:00:00:00:00:03 vtep 192.0.2.3 vni 42
+}
+
+m() { mnmapctl -n h "$@"; }
+raw() { ip netns exec h "$NLRAW" "$@"; }
+
+test_endpoints() {
+	setup
+	[[ $(m endpoint show) == *"web1 mac 02:00:00:00:00:01 dev c1"* ]] || fail "$(m endpoint show)"
+	[[ $(m endpoint show far) == "far mac 02:00:00:00:00:03 vtep 192.0.2.3 vni 42" ]] ||
+		fail "$(m endpoint show far)"
+	json=$(m -j endpoint show)
+	[[ $(jq length <<< "$json") == 3 ]] || fail "$json"
+	[[ $(jq -r '.[] | select(.name == "far") | .vni' <<< "$json") == 42 ]] || fail "$json"
+	# A move: one update of the endpoint.
+	m endpoint set web1 vtep 2001:db8::9
+	[[ $(m endpoint show web1) == "web1 mac 02:00:00:00:00:01 vtep 2001:db8::9 vni 0" ]] ||
+		fail "$(m endpoint show web1)"
+	m endpoint set web1 mac 02:00:00:00:00:11 dev c1
+	[[ $(m endpoint show web1) == "web1 mac 02:00:00:00:00:11 dev c1" ]] ||
+		fail "$(m endpoint show web1)"
+	m endpoint del far
+	[[ $(m -j endpoint show | jq length) == 2 ]] || fail "far not deleted"
+	expect_fail "no such endpoint" m endpoint show far
+}
+
+test_maps() {
+	setup
+	m map add 198.51.100.1 tcp 80 endpoint web1
+	m map add 198.51.100.1 tcp 80 endpoint web2 weight 3
+	m map add 198.51.100.1 tcp 10000-10999 endpoint web1
+	m map add 198.51.100.1 udp 53 endpoint web2 tenant 7
+	m map add 198.51.100.1 icmp endpoint web2
+	m map add 2001:db8::1 tcp 443 endpoint far
+	out=$(m map show 198.51.100.1 tcp 80)
+	[[ $out == "198.51.100.1 tcp 80 endpoint web1 weight 1 endpoint web2 weight 3" ]] || fail "$out"
+	# A port inside a range finds the range.
+	out=$(m map show 198.51.100.1 tcp 10500)
+	[[ $out == "198.51.100.1 tcp 10000-10999 endpoint web1 weight 1" ]] || fail "$out"
+	[[ $(m map show endpoint web2 | wc -l) == 3 ]] || fail "$(m map show endpoint web2)"
+	json=$(m -j map show)
+	[[ $(jq length <<< "$json") == 5 ]] || fail "$json"
+	[[ $(jq -r '.[] | select(.proto == "udp") | .tenant' <<< "$json") == 7 ]] || fail "$json"
+	[[ $(jq -r '.[] | select(.port == 10000) | .port_last' <<< "$json") == 10999 ]] || fail "$json"
+	[[ $(jq -r '.[] | select(.addr == "2001:db8::1") | .endpoints[0].name' <<< "$json") == far ]] ||
+		fail "$json"
+	[[ $(m -j endpoint show web2 | jq '.[0].users') == 3 ]] || fail "users count"
+	# Remove one endpoint of a map, then the map.
+	m map del 198.51.100.1 tcp 80 endpoint web1
+	[[ $(m map show 198.51.100.1 tcp 80) == "198.51.100.1 tcp 80 endpoint web2 weight 3" ]] ||
+		fail "$(m map show 198.51.100.1 tcp 80)"
+	m map del 198.51.100.1 tcp 80
+	[[ -z $(m map show 198.51.100.1 tcp 80) ]] || fail "map not deleted"
+	m map del 198.51.100.1 tcp 10000-10999
+	[[ -z $(m map show 198.51.100.1 tcp 10500) ]] || fail "range not deleted"
+	m map flush
+	[[ $(m -j map show) == "[]" ]] || fail "flush left maps"
+}
+
+test_delete_endpoint_in_use() {
+	setup
+	m map add 198.51.100.1 tcp 80 endpoint web1
+	m map add 198.51.100.1 tcp 80 endpoint web2
+	m map add 198.51.100.1 tcp 2000-2999 endpoint web1
+	expect_fail "endpoint is used by maps: delete them first, or force" m endpoint del web1
+	[[ $(m map show | wc -l) == 2 ]] || fail "refused delete changed maps"
+	# -f removes it from its maps; maps left without endpoints go.
+	m -f endpoint del web1
+	[[ $(m map show) == "198.51.100.1 tcp 80 endpoint web2 weight 1" ]] || fail "$(m map show)"
+}
+
+# Each bad request is refused with MESSAGE and the saved state is unchanged.
+refused() {
+	local want=$1
+	shift
+	expect_fail "$want" "$@"
+	[[ $(m save) == "$before" ]] || fail "'$*' changed the table"
+}
+
+test_bad_input_mnmapctl() {
+	setup
+	m map add 198.51.100.1 tcp 1000-1999 endpoint web1
+	before=$(m save)
+	refused "invalid MAC '02:00:00:00:00'" m endpoint add x mac 02:00:00:00:00 dev c1
+	refused "invalid port '0'" m map add 198.51.100.1 tcp 0 endpoint web1
+	refused "invalid port '65536'" m map add 198.51.100.1 tcp 65536 endpoint web1
+	refused "invalid port '2000-1000'" m map add 198.51.100.1 tcp 2000-1000 endpoint web1
+	refused "no such endpoint" m map add 198.51.100.1 tcp 80 endpoint nobody
+	refused "device 'nope0' does not exist" m endpoint add x mac 02:00:00:00:00:09 dev nope0
+	refused "port range overlaps another range" m map add 198.51.100.1 tcp 1500-2500 endpoint web2
+	refused "invalid name" m endpoint add "$(printf 'x%.0s' {1..65})" mac 02:00:00:00:00:09 dev c1
+	refused "missing mac" m endpoint add x dev c1
+	refused "missing endpoint" m map add 198.51.100.1 tcp 80
+	refused "unknown keyword 'colour'" m map add 198.51.100.1 tcp 80 endpoint web1 colour red
+	refused "unknown command 'frob'" m map frob
+	refused "vtep and gateway must be of the same address family" \
+		m host set vtep 192.0.2.1 gateway 2001:db8::1
+	refused "endpoint already exists" m endpoint add web1 mac 02:00:00:00:00:09 dev c1
+	refused "weight must be 1 to 65535" m map add 198.51.100.1 tcp 80 endpoint web1 weight 0
+	refused "vni must be 0 to 16777215" m endpoint add x mac 02:00:00:00:00:09 vtep 192.0.2.9 vni 16777216
+	refused "give dev or vtep, not both" m endpoint add x mac 02:00:00:00:00:09 dev c1 vtep 192.0.2.9
+}
+
+test_bad_input_kernel() {
+	setup
+	m map add 198.51.100.1 tcp 1000-1999 endpoint web1
+	before=$(m save)
+	local ep='s("ENDPOINT_NAME", "x")' map='ip("MAP_ADDR_IPV4", "198.51.100.1"), u8("MAP_PROTO", 6)'
+	refused "MAC must be a unicast" raw "req('ENDPOINT_NEW', nest('ENDPOINT', $ep, raw('ENDPOINT_MAC', '010000000001'), u32('ENDPOINT_IFINDEX', 1)))"
+	refused "attribute size out of range" raw "req('ENDPOINT_NEW', nest('ENDPOINT', $ep, raw('ENDPOINT_MAC', '0200000001'), u32('ENDPOINT_IFINDEX', 1)))"
+	refused "no such device" raw "req('ENDPOINT_NEW', nest('ENDPOINT', $ep, raw('ENDPOINT_MAC', '020000000001'), u32('ENDPOINT_IFINDEX', 999)))"
+	refused "endpoint MAC missing" raw "req('ENDPOINT_NEW', nest('ENDPOINT', $ep, u32('ENDPOINT_IFINDEX', 1)))"
+	refused "endpoint name missing" raw "req('ENDPOINT_NEW', nest('ENDPOINT', raw('ENDPOINT_MAC', '020000000001')))"
+	refused "endpoint name may only hold" raw "req('ENDPOINT_NEW', nest('ENDPOINT', s('ENDPOINT_NAME', 'a/b'), raw('ENDPOINT_MAC', '020000000001'), u32('ENDPOINT_IFINDEX', 1)))"
+	refused "failed policy validation" raw "req('ENDPOINT_NEW', nest('ENDPOINT', s('ENDPOINT_NAME', 'x' * 65), raw('ENDPOINT_MAC', '020000000001'), u32('ENDPOINT_IFINDEX', 1)))"
+	refused "users is read-only" raw "req('ENDPOINT_NEW', nest('ENDPOINT', $ep, u32('ENDPOINT_USERS', 1)))"
+	refused "ERANGE" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 0), s('MAP_ENDPOINT', 'web1')))"
+	refused "port range is inverted" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 20), u16('MAP_PORT_LAST', 10), s('MAP_ENDPOINT', 'web1')))"
+	refused "port range overlaps another range" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 1999), u16('MAP_PORT_LAST', 2100), s('MAP_ENDPOINT', 'web2')))"
+	refused "no such endpoint" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'nobody')))"
+	refused "icmp goes with IPv4 addresses, icmpv6 with IPv6" raw "req('MAP_NEW', nest('MAP', ip('MAP_ADDR_IPV6', '2001:db8::1'), u8('MAP_PROTO', 1), s('MAP_ENDPOINT', 'web1')))"
+	refused "icmp maps have no port" raw "req('MAP_NEW', nest('MAP', ip('MAP_ADDR_IPV4', '198.51.100.1'), u8('MAP_PROTO', 1), u16('MAP_PORT_FIRST', 7), s('MAP_ENDPOINT', 'web1')))"
+	refused "protocol must be tcp, udp, icmp or icmpv6" raw "req('MAP_NEW', nest('MAP', ip('MAP_ADDR_IPV4', '198.51.100.1'), u8('MAP_PROTO', 132), u16('MAP_PORT_FIRST', 7), s('MAP_ENDPOINT', 'web1')))"
+	refused "tcp and udp maps need a port" raw "req('MAP_NEW', nest('MAP', $map, s('MAP_ENDPOINT', 'web1')))"
+	refused "map protocol missing" raw "req('MAP_NEW', nest('MAP', ip('MAP_ADDR_IPV4', '198.51.100.1'), s('MAP_ENDPOINT', 'web1')))"
+	refused "give an IPv4 or an IPv6 address, not both" raw "req('MAP_NEW', nest('MAP', $map, ip('MAP_ADDR_IPV6', '2001:db8::1'), u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1')))"
+	refused "ERANGE" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_WEIGHT', 0)))"
+	refused "ERANGE" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_TENANT', 1 << 24)))"
+	refused "backends are read-only" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_BACKEND', 1)))"
+	# Unknown attributes are refused, not ignored (strict validation).
+	refused "EINVAL" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32(99, 1)))"
+	refused "EINVAL" raw "req('MAP_FLUSH', u32('FORCE', 1))"
+	refused "missing|EINVAL" raw "req('MAP_NEW')"
+	# A batch whose second map fails adds nothing.
+	refused "no such endpoint" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1')), nest('MAP', $map, u16('MAP_PORT_FIRST', 81), s('MAP_ENDPOINT', 'nobody')))"
+	refused "endpoint already exists" raw "req('ENDPOINT_NEW', nest('ENDPOINT', s('ENDPOINT_NAME', 'new1'), raw('ENDPOINT_MAC', '020000000001'), u32('ENDPOINT_IFINDEX', 1)), nest('ENDPOINT', s('ENDPOINT_NAME', 'web2'), raw('ENDPOINT_MAC', '020000000001'), u32('ENDPOINT_IFINDEX', 1)))"
+	# And a good batch request adds all.
+	raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1')), nest('MAP', $map, u16('MAP_PORT_FIRST', 81), s('MAP_ENDPOINT', 'web2')))"
+	[[ $(m map show | wc -l) == 3 ]] || fail "batch did not add both"
+}
+
+test_events() {
+	setup
+	ip netns exec h mnmapctl monitor > /tmp/events 2>&1 &
+	pid=$!
+	sleep 1
+	m endpoint add ev1 mac 02:00:00:00:00:21 dev c1
+	m map add 198.51.100.5 tcp 80 endpoint ev1
+	m map del 198.51.100.5 tcp 80
+	m endpoint del ev1
+	m map add 198.51.100.5 tcp 81 endpoint web1
+	m map flush
+	sleep 1
+	kill $pid
+	want=("endpoint ev1 mac 02:00:00:00:00:21 dev c1"
+	      "map 198.51.100.5 tcp 80 endpoint ev1 weight 1"
+	      "map deleted 198.51.100.5 tcp 80 endpoint ev1 weight 1"
+	      "endpoint deleted ev1 mac 02:00:00:00:00:21 dev c1"
+	      "map 198.51.100.5 tcp 81 endpoint web1 weight 1"
+	      "map flush 1 maps")
+	for w in "${want[@]}"; do
+		grep -qxF "$w" /tmp/events || fail "no event '$w' in: $(cat /tmp/events)"
+	done
+}
+
+test_help() {
+	for obj in endpoint map host; do
+		mnmapctl "$obj" help 2>&1 | grep -q "Usage: mnmapctl $obj" || fail "$obj help"
+	done
+	mnmapctl help 2>&1 | grep -q "OBJECT :=" || fail "help"
+	mnmapctl -V | grep -q "^mnmapctl " || fail "-V"
+}
+
+run_test "endpoints: add, show, set (a move), del" test_endpoints
+run_test "maps: ports, ranges, icmp, IPv6, tenants, load balancing, JSON" test_maps
+run_test "an endpoint in use is kept unless forced" test_delete_endpoint_in_use
+run_test "bad input through mnmapctl is refused and changes nothing" test_bad_input_mnmapctl
+run_test "bad netlink requests are refused by the kernel and change nothing" test_bad_input_kernel
+run_test "every change is announced" test_events
+run_test "help at every level" test_help
+finish
