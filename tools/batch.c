@@ -19,8 +19,12 @@
 #include "nl.h"
 #include "print.h"
 
-/* Messages of packed adds stay well inside the socket buffers. */
-#define PENDING_MAX_BYTES (48 * 1024)
+/*
+ * Messages of packed adds: room for a full one, sent once past the mark,
+ * well inside the socket buffers.
+ */
+#define PENDING_ALLOC_BYTES (64 * 1024)
+#define PENDING_MAX_BYTES (56 * 1024)
 
 struct pending {
 	struct nl_msg *msg;
@@ -72,7 +76,7 @@ static int pending_start(struct ctl *ctl, int cmd)
 
 	if (!p)
 		return -ENOMEM;
-	p->msg = ctl_request(ctl, cmd, 0);
+	p->msg = ctl_request_size(ctl, cmd, 0, PENDING_ALLOC_BYTES);
 	if (!p->msg) {
 		free(p);
 		return -ENOMEM;

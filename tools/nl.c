@@ -48,7 +48,13 @@ void ctl_close(struct ctl *ctl)
 
 struct nl_msg *ctl_request(struct ctl *ctl, int cmd, int flags)
 {
-	struct nl_msg *msg = nlmsg_alloc();
+	return ctl_request_size(ctl, cmd, flags, 0);
+}
+
+/* A request with room for @size bytes (0: one page). */
+struct nl_msg *ctl_request_size(struct ctl *ctl, int cmd, int flags, size_t size)
+{
+	struct nl_msg *msg = size ? nlmsg_alloc_size(size) : nlmsg_alloc();
 
 	if (!msg)
 		return NULL;

@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Batches, save/restore and transactions: a batch is all or nothing and
+# names its failing line; save -> flush -> restore round-trips exactly; a
+# restore replaces the table in one step, so traffic (and dumps) never see
+# half of it; another socket's open transaction blocks writers and dies
+# with its socket.
+source "$(dirname "$0")/lib.sh"
+NLRAW="$MNMAP_TOP/selftests/nlraw.py"
+
+m() { mnmapctl -n h "$@"; }
+
+setup() {
+	ns h
+	ip -n h link add c1 type veth peer name c1p
+	ip -n h link add up0 type dummy
+}
+
+# A batch of N maps on distinct ports of ADDR for endpoint EP.
+gen_maps() {
+	local addr=$1 n=$2 ep=$3
+	for ((i = 1; i <= n; i++)); do
+		echo "map add $addr tcp $i endpoint $ep"
+	done
+}
+
+test_round_trip() {
+	setup
+	cat > /tmp/b1 <<-EOT
+	host set uplink up0 vtep 192.0.2.1
+	endpoint add a mac 02:00:00:00:00:01 dev c1
+	endpoint add b mac 02:00:00:00:00:02 vtep 192.0.2.2 vni 7
+	map add 198.51.100.1 tcp 80 endpoint a weight 2
+	map add 198.51.100.1 tcp 80 endpoint b weight 5
+	map add 198.51.100.1 tcp 20000-20999 endpoint a
+	map add 198.51.100.1 icmp endpoint b
+	map add 2001:db8::5 udp 53 endpoint b tenant 3
+	EOT
+	gen_maps 198.51.100.2 500 a >> /tmp/b1
+	m -b /tmp/b1
+	m save > /tmp/saved
+	[[ $(grep -c "^map add" /tmp/saved) == 505 ]] || fail "save: $(head /tmp/saved)"
+	m flush
+	[[ $(m -j map show) == "[]" && $(m -j endpoint show) == "[]" ]] || fail "flush"
+	m host set uplink none vtep none
+	m -b /tmp/saved
+	diff <(m save) /tmp/saved || fail "restore differs from save"
+	# Restoring over a different table replaces it exactly.
+	m map add 198.51.100.9 tcp 9 endpoint a
+	m -b /tmp/saved
+	diff <(m save) /tmp/saved || fail "restore over a changed table differs"
+}
+
+test_failing_batch_changes_nothing() {
+	setup
+	m endpoint add a mac 02:00:00:00:00:01 dev c1
+	m map add 198.51.100.1 tcp 80 endpoint a
+	before=$(m save)
+	# Fails in the kernel on line 1003: nothing of lines 1-1002 stays.
+	{ gen_maps 198.51.100.3 1000 a; echo "endpoint add z mac 02:00:00:00:00:09 dev c1"
+	  echo "map add 198.51.100.1 tcp 80 endpoint z"; echo "map add 198.51.100.4 tcp 1 endpoint nobody"; } > /tmp/b2
+	expect_fail "/tmp/b2:1003: mnmap: no such endpoint" m -b /tmp/b2
+	[[ $(m save) == "$before" ]] || fail "a failed batch changed the table"
+	# A syntax error: found before anything is sent.
+	printf 'endpoint add y mac 02:00:00:00:00:08 dev c1\nmap add 198.51.100.1 tcp 99999 endpoint y\n' > /tmp/b3
+	expect_fail "/tmp/b3:2: map add: invalid port '99999'" m -b /tmp/b3
+	[[ $(m save) == "$before" ]] || fail "a batch with a bad line changed the table"
+	# flush only at the start.
+	printf 'endpoint add y mac 02:00:00:00:00:08 dev c1\nflush\n' > /tmp/b4
+	expect_fail "/tmp/b4:2: flush must come before" m -b /tmp/b4
+	printf 'map add 198.51.100.1 tcp 81 endpoint a\n' | m -b -
+	[[ $(m map show 198.51.100.1 tcp 81) ]] || fail "batch from stdin"
+}
+
+# The table is swapped whole: a dumper sees N maps or M, never a mix.
+test_restore_is_atomic() {
+	setup
+	m endpoint add a mac 02:00:00:00:00:01 dev c1
+	{ echo flush; echo "endpoint add a mac 02:00:00:00:00:01 dev c1"; gen_maps 198.51.100.1 3000 a; } > /tmp/big1
+	{ echo flush; echo "endpoint add a mac 02:00:00:00:00:01 dev c1"; gen_maps 198.51.100.2 2000 a; } > /tmp/big2
+	m -b /tmp/big1
+	( for i in 1 2 3; do m -b /tmp/big2; m -b /tmp/big1; done ) &
+	writer=$!
+	while kill -0 $writer 2>/dev/null; do
+		n=$(m -j map show | jq length)
+		[[ $n == 3000 || $n == 2000 ]] || fail "a dump saw $n maps: half a table"
+	done
+	wait $writer
+}
+
+test_other_transaction_blocks() {
+	setup
+	m endpoint add a mac 02:00:00:00:00:01 dev c1
+	ip netns exec h "$NLRAW" --hold-txn 4 > /tmp/hold &
+	holder=$!
+	sleep 2
+	grep -q ok /tmp/hold || fail "could not open a transaction: $(cat /tmp/hold)"
+	expect_fail "another socket has a transaction open" m map add 198.51.100.1 tcp 80 endpoint a
+	expect_fail "a transaction is already open" m flush
+	wait $holder
+	# Its socket closed: the transaction went with it.
+	m map add 198.51.100.1 tcp 80 endpoint a
+	[[ $(m map show) ]] || fail "map not added after the transaction ended"
+}
+
+run_test "save, flush, restore round-trips exactly" test_round_trip
+run_test "a failing batch names its line and changes nothing" test_failing_batch_changes_nothing
+run_test "a restore swaps the whole table at once" test_restore_is_atomic
+run_test "an open transaction blocks other writers and dies with its socket" test_other_transaction_blocks
+finish
