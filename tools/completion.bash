@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0
+# bash completion for mnmapctl
+_mnmapctl() {
+	local cur=${COMP_WORDS[COMP_CWORD]} i obj= cmd=
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-n|--netns|-b|--batch) ((i++)) ;;
+		-*) ;;
+		*) if [[ -z $obj ]]; then obj=${COMP_WORDS[i]}; elif [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}; fi ;;
+		esac
+	done
+	case ${COMP_WORDS[COMP_CWORD-1]} in
+	-n|--netns) COMPREPLY=($(compgen -W "$(ip netns list 2>/dev/null | cut -d' ' -f1)" -- "$cur")); return ;;
+	-b|--batch) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	dev|uplink|vxlan) COMPREPLY=($(compgen -W "$(ls /sys/class/net)" -- "$cur")); return ;;
+	endpoint) [[ $obj == map ]] && COMPREPLY=($(compgen -W "$(mnmapctl -j endpoint show 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
+	esac
+	if [[ -z $obj ]]; then
+		COMPREPLY=($(compgen -W "endpoint map host monitor save flush help -j -p -n -b -f -V" -- "$cur"))
+	elif [[ -z $cmd ]]; then
+		case $obj in
+		endpoint) COMPREPLY=($(compgen -W "add set del show help" -- "$cur")) ;;
+		map) COMPREPLY=($(compgen -W "add del show flush help" -- "$cur")) ;;
+		host) COMPREPLY=($(compgen -W "set show help" -- "$cur")) ;;
+		esac
+	else
+		case $obj in
+		endpoint) COMPREPLY=($(compgen -W "mac dev vtep vni" -- "$cur")) ;;
+		map) COMPREPLY=($(compgen -W "tcp udp icmp endpoint weight tenant" -- "$cur")) ;;
+		host) COMPREPLY=($(compgen -W "uplink vxlan vtep gateway" -- "$cur")) ;;
+		esac
+	fi
+}
+complete -F _mnmapctl mnmapctl
