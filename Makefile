@@ -4,6 +4,7 @@
 #   make demo         boot the test VM and run the narrated demo
 #   make check        unit tests, style gates, kernel selftests on 6.1 and 6.12
 #   make check-debug  the kernel selftests on a KASAN/lockdep/kmemleak kernel
+#   make bench        benchmarks in the VM; report in bench/results/
 #   make install      install mnmap.ko for KVER, mnmapctl, man page, completion
 #   make deps         install the Debian packages all of this needs
 #
@@ -46,6 +47,10 @@ check-debug: deps-ok
 demo: deps-ok
 	selftests/vm/run -- demo/demo.sh
 
+# Benchmarks run in the VM (a release build) and write bench/results/.
+bench: deps-ok
+	selftests/vm/run --release --memory 4096 --timeout 5400 --out bench/results -- bench/run
+
 install: module tools
 	install -D -m 0644 build/$(KVER)/kmod/mnmap.ko $(DESTDIR)/lib/modules/$(KVER)/updates/mnmap.ko
 	install -D -m 0755 build/tools/mnmapctl $(DESTDIR)$(PREFIX)/sbin/mnmapctl
@@ -56,4 +61,4 @@ install: module tools
 clean:
 	rm -rf build
 
-.PHONY: all deps deps-ok module tools uapi uapi-ok check check-debug demo install clean
+.PHONY: all deps deps-ok module tools uapi uapi-ok check check-debug demo bench install clean

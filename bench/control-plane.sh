@@ -20,9 +20,11 @@ m() { mnmapctl -n mnbench "$@"; }
 gen() {
 	awk -v n="$1" -v first="${2:-0}" 'BEGIN {
 		print "endpoint add e mac 02:00:00:00:00:01 vtep 192.0.2.1"
-		for (i = first; i < first + n; i++)
-			printf "map add 198.%d.%d.%d tcp %d endpoint e\n", 18 + int(i / 65536 / 256) % 2,
-			       int(i / 256) % 256, i % 256, 1 + int(i / 131072)
+		for (i = first; i < first + n; i++) {
+			a = i % 131072
+			printf "map add 198.%d.%d.%d tcp %d endpoint e\n", 18 + int(a / 65536),
+			       int(a / 256) % 256, a % 256, 1 + int(i / 131072)
+		}
 	}'
 }
 
