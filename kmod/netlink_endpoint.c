@@ -304,7 +304,7 @@ int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		goto out;
 	reply = endpoint_msg(ep, info->snd_portid, info->snd_seq, MNMAP_CMD_ENDPOINT_SET);
-	ret = reply ? mnmap_endpoint_move(ep, &loc) : -ENOMEM;
+	ret = reply ? mnmap_endpoint_move(t, ep, &loc) : -ENOMEM;
 	if (ret) {
 		nlmsg_free(reply);
 		goto out;

@@ -468,7 +468,7 @@ static struct mnmap_map *next_map(struct mnmap_dump *d, struct mnmap_node *n)
 	for (; n; n = mnmap_dump_next(d)) {
 		struct mnmap_map *m = container_of(n, struct mnmap_map, n);
 
-		if (n->key.kind != MNMAP_NODE_BLOCK && filter_match(d->filter, m))
+		if (mnmap_node_is_map(n) && filter_match(d->filter, m))
 			return m;
 	}
 	return NULL;

@@ -8,6 +8,7 @@
 #include "netns.h"
 #include "host.h"
 #include "txn.h"
+#include "datapath.h"
 
 #include <net/netns/generic.h>
 
@@ -32,6 +33,7 @@ static void __net_exit mnmap_net_exit(struct net *net)
 	struct mnmap_net *mn = mnmap_net(net);
 
 	mutex_lock(&mn->lock);
+	mnmap_datapath_stop(mn);
 	mnmap_host_release(mn);
 	mnmap_tables_release(mn);
 	mutex_unlock(&mn->lock);

@@ -3,6 +3,7 @@
 #define _MNMAP_NETNS_H
 
 #include <linux/mutex.h>
+#include <linux/netfilter.h>
 #include <net/net_namespace.h>
 
 struct mnmap_host;
@@ -25,6 +26,9 @@ struct mnmap_net {
 	u32 staging_portid;
 	/* Bumped by every visible change; lets dumps detect interruptions. */
 	u32 generation;
+	/* The data path's hooks, registered once there is a table to serve. */
+	struct nf_hook_ops hooks[2];
+	bool hooks_on;
 };
 
 struct mnmap_net *mnmap_net(const struct net *net);

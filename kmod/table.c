@@ -76,6 +76,106 @@ void mnmap_table_put(struct mnmap_table *t)
 	kfree(t);
 }
 
+/* Derived references: managed addresses and endpoint devices */
+
+static void ref_key(struct mnmap_key *key, const struct mnmap_key *map, u8 kind,
+		    int ifindex)
+{
+	memset(key, 0, sizeof(*key));
+	key->kind = kind;
+	if (kind == MNMAP_NODE_DEV) {
+		key->tenant = ifindex;
+		return;
+	}
+	key->addr = map->addr;
+	key->family = map->family;
+	key->tenant = map->tenant;
+}
+
+static int ref_get(struct mnmap_table *t, const struct mnmap_key *key)
+{
+	struct mnmap_ref *r = rhashtable_lookup_fast(&t->maps, key, map_params);
+	int ret;
+
+	if (r) {
+		r->refs++;
+		return 0;
+	}
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->n.key = *key;
+	r->refs = 1;
+	ret = rhashtable_lookup_insert_fast(&t->maps, &r->n.head, map_params);
+	if (ret)
+		kfree(r);
+	return ret;
+}
+
+static void ref_put(struct mnmap_table *t, const struct mnmap_key *key)
+{
+	struct mnmap_ref *r = rhashtable_lookup_fast(&t->maps, key, map_params);
+
+	if (WARN_ON(!r) || --r->refs)
+		return;
+	WARN_ON(rhashtable_remove_fast(&t->maps, &r->n.head, map_params));
+	kfree_rcu(r, n.rcu);
+}
+
+static int addr_get(struct mnmap_table *t, const struct mnmap_node *map)
+{
+	struct mnmap_key key;
+
+	ref_key(&key, &map->key, MNMAP_NODE_ADDR, 0);
+	return ref_get(t, &key);
+}
+
+static void addr_put(struct mnmap_table *t, const struct mnmap_node *map)
+{
+	struct mnmap_key key;
+
+	ref_key(&key, &map->key, MNMAP_NODE_ADDR, 0);
+	ref_put(t, &key);
+}
+
+static int epdev_get(struct mnmap_table *t, int ifindex)
+{
+	struct mnmap_key key;
+
+	if (!ifindex)
+		return 0;
+	ref_key(&key, NULL, MNMAP_NODE_DEV, ifindex);
+	return ref_get(t, &key);
+}
+
+static void epdev_put(struct mnmap_table *t, int ifindex)
+{
+	struct mnmap_key key;
+
+	if (!ifindex)
+		return;
+	ref_key(&key, NULL, MNMAP_NODE_DEV, ifindex);
+	ref_put(t, &key);
+}
+
+/* Whether a map uses @key's (tenant, address). Packet path: RCU. */
+bool mnmap_addr_managed(struct mnmap_table *t, const struct mnmap_key *key)
+{
+	struct mnmap_key k;
+
+	ref_key(&k, key, MNMAP_NODE_ADDR, 0);
+	return rhashtable_lookup(&t->maps, &k, map_params);
+}
+
+/* Whether an endpoint lives behind device @ifindex. Packet path: RCU. */
+bool mnmap_dev_is_endpoint(struct mnmap_table *t, int ifindex)
+{
+	struct mnmap_key k;
+
+	ref_key(&k, NULL, MNMAP_NODE_DEV, ifindex);
+	return rhashtable_lookup(&t->maps, &k, map_params);
+}
+
 /* Endpoints */
 
 struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *name)
@@ -100,11 +200,16 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 		goto err;
 	strscpy(ep->name, name, sizeof(ep->name));
 	RCU_INIT_POINTER(ep->loc, l);
+	ret = epdev_get(t, loc->ifindex);
+	if (ret)
+		goto err;
 	ret = rhashtable_lookup_insert_fast(&t->endpoints, &ep->node, endpoint_params);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already exists");
-	if (ret)
+	if (ret) {
+		epdev_put(t, loc->ifindex);
 		goto err;
+	}
 	t->n_endpoints++;
 	return 0;
 err:
@@ -114,13 +219,17 @@ err:
 }
 
 /* Point the endpoint, and so every map that uses it, at a new location. */
-int mnmap_endpoint_move(struct mnmap_endpoint *ep, const struct mnmap_location *loc)
+int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
+			const struct mnmap_location *loc)
 {
 	struct mnmap_location *old = rcu_dereference_protected(ep->loc, true);
 	struct mnmap_location *l = kmemdup(loc, sizeof(*loc), GFP_KERNEL);
 
-	if (!l)
+	if (!l || epdev_get(t, loc->ifindex)) {
+		kfree(l);
 		return -ENOMEM;
+	}
+	epdev_put(t, old->ifindex);
 	rcu_assign_pointer(ep->loc, l);
 	kfree_rcu(old, rcu);
 	return 0;
@@ -136,11 +245,6 @@ static struct mnmap_map *node_map(struct mnmap_node *n)
 static struct mnmap_block *node_block(struct mnmap_node *n)
 {
 	return container_of(n, struct mnmap_block, n);
-}
-
-static bool node_is_map(const struct mnmap_node *n)
-{
-	return n->key.kind != MNMAP_NODE_BLOCK;
 }
 
 static struct mnmap_map *map_alloc(const struct mnmap_key *key, u16 port_last,
@@ -161,7 +265,7 @@ static void users_add(struct mnmap_node *n, int delta)
 {
 	struct mnmap_map *m;
 
-	if (!n || !node_is_map(n))
+	if (!n || !mnmap_node_is_map(n))
 		return;
 	m = node_map(n);
 	for (int i = 0; i < m->n_backends; i++)
@@ -176,21 +280,32 @@ static void users_add(struct mnmap_node *n, int delta)
 static int node_swap(struct mnmap_table *t, struct mnmap_node *from,
 		     struct mnmap_node *to)
 {
+	bool new_map = to && !from && mnmap_node_is_map(to);
 	int ret;
 
+	if (new_map) {
+		ret = addr_get(t, to);
+		if (ret)
+			return ret;
+	}
 	if (from && to)
 		ret = rhashtable_replace_fast(&t->maps, &from->head, &to->head, map_params);
 	else if (to)
 		ret = rhashtable_lookup_insert_fast(&t->maps, &to->head, map_params);
 	else
 		ret = rhashtable_remove_fast(&t->maps, &from->head, map_params);
-	if (ret)
+	if (ret) {
+		if (new_map)
+			addr_put(t, to);
 		return ret;
+	}
 	users_add(to, 1);
 	users_add(from, -1);
-	if (from && !to && node_is_map(from))
+	if (from && !to && mnmap_node_is_map(from)) {
+		addr_put(t, from);
 		t->n_maps--;
-	if (to && !from && node_is_map(to))
+	}
+	if (new_map)
 		t->n_maps++;
 	return 0;
 }
@@ -596,7 +711,7 @@ static u32 flush_walk(struct mnmap_table *t, bool blocks)
 	rhashtable_walk_enter(&t->maps, &iter);
 	rhashtable_walk_start(&iter);
 	while ((n = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(n) || node_is_map(n) == blocks)
+		if (IS_ERR(n) || (blocks ? n->key.kind != MNMAP_NODE_BLOCK : !mnmap_node_is_map(n)))
 			continue;
 		WARN_ON(node_swap(t, n, NULL));
 		node_free_rcu(n);
@@ -643,7 +758,7 @@ static int ep_del_collect(struct mnmap_table *t, struct mnmap_endpoint *ep,
 	rhashtable_walk_enter(&t->maps, &iter);
 	rhashtable_walk_start(&iter);
 	while ((node = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(node) || !node_is_map(node))
+		if (IS_ERR(node) || !mnmap_node_is_map(node))
 			continue;
 		m = node_map(node);
 		if (backend_index(m, ep) >= 0 && n < max)
@@ -722,6 +837,7 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 	}
 	WARN_ON(rhashtable_remove_fast(&t->endpoints, &ep->node, endpoint_params));
 	t->n_endpoints--;
+	epdev_put(t, rcu_dereference_protected(ep->loc, true)->ifindex);
 	kfree_rcu(rcu_dereference_protected(ep->loc, true), rcu);
 	kfree_rcu(ep, rcu);
 	return 0;
@@ -777,7 +893,7 @@ struct mnmap_table *mnmap_table_clone(struct mnmap_table *t)
 	rhashtable_walk_enter(&t->maps, &iter);
 	rhashtable_walk_start(&iter);
 	while (!ret && (node = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(node) || !node_is_map(node))
+		if (IS_ERR(node) || !mnmap_node_is_map(node))
 			continue;
 		rhashtable_walk_stop(&iter);
 		ret = clone_map(copy, node_map(node));

@@ -43,6 +43,8 @@ enum mnmap_node_kind {
 	MNMAP_NODE_EXACT,	/* one port, or an icmp map: port 0 */
 	MNMAP_NODE_RANGE,	/* a port range, keyed by its first port */
 	MNMAP_NODE_BLOCK,	/* lookup index: ranges touching one block */
+	MNMAP_NODE_ADDR,	/* an address some map uses: ARP, drops */
+	MNMAP_NODE_DEV,		/* a device some endpoint lives behind */
 };
 
 /* Fully initialised (padding included): hashed and compared as bytes. */
@@ -90,6 +92,16 @@ struct mnmap_block {
 };
 
 /*
+ * Derived from the maps and endpoints, for the packet path: the addresses
+ * mnmap answers for, and the devices its endpoints live behind. Counted
+ * references; changed in place, only by writers.
+ */
+struct mnmap_ref {
+	struct mnmap_node n;
+	u32 refs;
+};
+
+/*
  * The node swaps that additions made, so that a batch can be undone as a
  * whole. Undoing an addition only removes or replaces nodes: it cannot fail.
  */
@@ -129,7 +141,8 @@ struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *na
 int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 		       const struct mnmap_location *loc,
 		       struct netlink_ext_ack *extack);
-int mnmap_endpoint_move(struct mnmap_endpoint *ep, const struct mnmap_location *loc);
+int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
+			const struct mnmap_location *loc);
 int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool force,
 		       struct netlink_ext_ack *extack);
 
@@ -146,6 +159,14 @@ void mnmap_map_free(struct mnmap_map *m);
 u32 mnmap_map_flush(struct mnmap_table *t);
 
 struct mnmap_map *mnmap_lookup(struct mnmap_table *t, struct mnmap_key *key);
+
+static inline bool mnmap_node_is_map(const struct mnmap_node *n)
+{
+	return n->key.kind == MNMAP_NODE_EXACT || n->key.kind == MNMAP_NODE_RANGE;
+}
+
+bool mnmap_addr_managed(struct mnmap_table *t, const struct mnmap_key *key);
+bool mnmap_dev_is_endpoint(struct mnmap_table *t, int ifindex);
 
 static inline bool mnmap_proto_has_ports(u8 proto)
 {

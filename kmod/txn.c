@@ -10,6 +10,7 @@
 #include "txn.h"
 #include "netns.h"
 #include "table.h"
+#include "datapath.h"
 
 #include <linux/netdevice.h>
 
@@ -41,6 +42,7 @@ struct mnmap_table *mnmap_table_for_write(struct mnmap_net *mn, u32 portid,
 					  struct netlink_ext_ack *extack)
 {
 	struct mnmap_table *t;
+	int ret;
 
 	lockdep_assert_held(&mn->lock);
 	if (mn->staging) {
@@ -53,9 +55,15 @@ struct mnmap_table *mnmap_table_for_write(struct mnmap_net *mn, u32 portid,
 	t = mnmap_live_table(mn);
 	if (t)
 		return t;
+	/* The first table: from now on the namespace has traffic to serve. */
 	t = mnmap_table_new();
 	if (!t)
 		return ERR_PTR(-ENOMEM);
+	ret = mnmap_datapath_start(mn);
+	if (ret) {
+		mnmap_table_put(t);
+		return ERR_PTR(ret);
+	}
 	rcu_assign_pointer(mn->table, t);
 	return t;
 }
@@ -103,6 +111,9 @@ int mnmap_txn_commit(struct mnmap_net *mn, u32 portid, u32 *n_maps,
 
 	lockdep_assert_held(&mn->lock);
 	ret = check_owner(mn, portid, extack);
+	if (ret)
+		return ret;
+	ret = mnmap_datapath_start(mn);
 	if (ret)
 		return ret;
 	old = mnmap_live_table(mn);

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The netfilter data path (IPv4): a packet that arrives on the uplink, or
+ * from a container, for a mapped (address, protocol, port) goes straight to
+ * the endpoint's device with its destination MAC rewritten: no NAT, no
+ * routing, no bridge. ARP for mapped addresses (on the uplink) and for the
+ * containers' gateway (on their devices) is answered here, so shared
+ * addresses never make an ARP table flap.
+ */
+
+#include "datapath.h"
+#include "host.h"
+#include "netns.h"
+#include "table.h"
+
+#include <linux/etherdevice.h>
+#include <linux/icmp.h>
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_arp.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/arp.h>
+#include <net/ip.h>
+
+/* Where a packet came from, as far as mnmap is concerned. */
+enum mnmap_origin {
+	MNMAP_FROM_ELSEWHERE,
+	MNMAP_FROM_UPLINK,
+	MNMAP_FROM_ENDPOINT,
+};
+
+static enum mnmap_origin origin(struct mnmap_net *mn, struct mnmap_table *t,
+				const struct net_device *dev)
+{
+	struct mnmap_host *host = rcu_dereference(mn->host);
+
+	if (host && host->uplink_ifindex == dev->ifindex)
+		return MNMAP_FROM_UPLINK;
+	if (mnmap_dev_is_endpoint(t, dev->ifindex))
+		return MNMAP_FROM_ENDPOINT;
+	return MNMAP_FROM_ELSEWHERE;
+}
+
+/*
+ * Fill @dst and @src with the keys of the packet's destination and source
+ * (address, protocol, port). Returns false for what mnmap does not map:
+ * other protocols, later fragments, ICMP other than echo.
+ */
+static bool packet_keys(struct sk_buff *skb, struct mnmap_key *dst, struct mnmap_key *src)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	if (ip_is_fragment(iph) && (iph->frag_off & htons(IP_OFFSET)))
+		return false;
+	memset(dst, 0, sizeof(*dst));
+	dst->family = AF_INET;
+	dst->proto = iph->protocol;
+	*src = *dst;
+	dst->addr.v4 = iph->daddr;
+	src->addr.v4 = iph->saddr;
+	switch (iph->protocol) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		ports = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_ports), _ports);
+		if (!ports)
+			return false;
+		src->port = ntohs(ports[0]);
+		dst->port = ntohs(ports[1]);
+		return true;
+	case IPPROTO_ICMP: {
+		struct icmphdr _icmp;
+		const struct icmphdr *icmp;
+
+		icmp = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_icmp), &_icmp);
+		return icmp && (icmp->type == ICMP_ECHO || icmp->type == ICMP_ECHOREPLY);
+	}
+	default:
+		return false;
+	}
+}
+
+/* One endpoint of @m: by weight, the same one for every packet of a flow. */
+static struct mnmap_endpoint *pick(const struct mnmap_map *m, struct sk_buff *skb)
+{
+	u32 total = 0, point;
+
+	if (m->n_backends == 1)
+		return m->backends[0].ep;
+	for (int i = 0; i < m->n_backends; i++)
+		total += m->backends[i].weight;
+	point = reciprocal_scale(skb_get_hash(skb), total);
+	for (int i = 0; i < m->n_backends; i++) {
+		if (point < m->backends[i].weight)
+			return m->backends[i].ep;
+		point -= m->backends[i].weight;
+	}
+	return m->backends[0].ep;
+}
+
+/* Whether @m has an endpoint that lives behind @dev. */
+static bool lives_behind(const struct mnmap_map *m, const struct net_device *dev)
+{
+	for (int i = 0; i < m->n_backends; i++) {
+		const struct mnmap_location *loc = rcu_dereference(m->backends[i].ep->loc);
+
+		if (loc->ifindex == dev->ifindex)
+			return true;
+	}
+	return false;
+}
+
+/* Hand the packet to a local endpoint: rewrite the Ethernet header, transmit. */
+static unsigned int deliver(struct net *net, struct sk_buff *skb,
+			    const struct mnmap_location *loc)
+{
+	struct net_device *dev = dev_get_by_index_rcu(net, loc->ifindex);
+	struct ethhdr *eth;
+
+	if (!dev || !skb_mac_header_was_set(skb) || skb_network_offset(skb) ||
+	    skb_network_header(skb) - skb_mac_header(skb) != ETH_HLEN)
+		return NF_DROP;
+	__skb_push(skb, ETH_HLEN);
+	if (skb_ensure_writable(skb, ETH_HLEN))
+		return NF_DROP;
+	eth = eth_hdr(skb);
+	ether_addr_copy(eth->h_dest, loc->mac);
+	ether_addr_copy(eth->h_source, dev->dev_addr);
+	skb->dev = dev;
+	skb->pkt_type = PACKET_OUTGOING;
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	dev_queue_xmit(skb);
+	return NF_STOLEN;
+}
+
+static unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
+				  const struct nf_hook_state *state)
+{
+	struct mnmap_net *mn = priv;
+	struct mnmap_table *t = rcu_dereference(mn->table);
+	struct mnmap_key dst, src;
+	enum mnmap_origin from;
+	struct mnmap_map *m;
+	const struct mnmap_location *loc;
+
+	if (!t)
+		return NF_ACCEPT;
+	from = origin(mn, t, state->in);
+	if (from == MNMAP_FROM_ELSEWHERE || !packet_keys(skb, &dst, &src))
+		return NF_ACCEPT;
+	if (from == MNMAP_FROM_ENDPOINT) {
+		/* A container sends only from what it owns; for ICMP, its addresses. */
+		m = src.proto == IPPROTO_ICMP ? NULL : mnmap_lookup(t, &src);
+		if (m ? !lives_behind(m, state->in) :
+		    src.proto != IPPROTO_ICMP || !mnmap_addr_managed(t, &src))
+			return NF_DROP;
+	}
+	m = mnmap_lookup(t, &dst);
+	if (!m) {
+		/* Never leak traffic for a managed address into the host's stack. */
+		return mnmap_addr_managed(t, &dst) ? NF_DROP : NF_ACCEPT;
+	}
+	loc = rcu_dereference(pick(m, skb)->loc);
+	if (!loc->ifindex)
+		return NF_DROP;	/* remote endpoints need the VXLAN path */
+	return deliver(state->net, skb, loc);
+}
+
+/* Answer ARP for mapped addresses on the uplink, and for the gateway on endpoint devices. */
+static unsigned int mnmap_arp_in(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	struct mnmap_net *mn = priv;
+	struct mnmap_table *t = rcu_dereference(mn->table);
+	struct net_device *dev = state->in;
+	const struct arphdr *arp;
+	struct mnmap_key target = { .family = AF_INET };
+	enum mnmap_origin from;
+	const u8 *p;
+	__be32 sip, tip;
+
+	if (!t || !pskb_may_pull(skb, arp_hdr_len(dev)))
+		return NF_ACCEPT;
+	arp = arp_hdr(skb);
+	if (arp->ar_hrd != htons(ARPHRD_ETHER) || arp->ar_pro != htons(ETH_P_IP) ||
+	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4 || arp->ar_op != htons(ARPOP_REQUEST))
+		return NF_ACCEPT;
+	p = (const u8 *)(arp + 1);
+	memcpy(&sip, p + ETH_ALEN, 4);
+	memcpy(&tip, p + 2 * ETH_ALEN + 4, 4);
+	target.addr.v4 = tip;
+	from = origin(mn, t, dev);
+	if (!(from == MNMAP_FROM_UPLINK && mnmap_addr_managed(t, &target)) &&
+	    !(from == MNMAP_FROM_ENDPOINT && tip == MNMAP_CONTAINER_GATEWAY))
+		return NF_ACCEPT;
+	arp_send(ARPOP_REPLY, ETH_P_ARP, sip, dev, tip, p, dev->dev_addr, p);
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
+static const struct nf_hook_ops mnmap_hook_templates[] = {
+	{
+		.hook = mnmap_ipv4_in,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_FIRST + 1,
+	},
+	{
+		.hook = mnmap_arp_in,
+		.pf = NFPROTO_ARP,
+		.hooknum = NF_ARP_IN,
+		.priority = 0,
+	},
+};
+
+/* The ARP hook needs the kernel's ARP netfilter family; it comes last. */
+static unsigned int n_hooks(void)
+{
+	return ARRAY_SIZE(mnmap_hook_templates) - !IS_ENABLED(CONFIG_NETFILTER_FAMILY_ARP);
+}
+
+/* Register the hooks of @mn's namespace; the caller holds its lock. */
+int mnmap_datapath_start(struct mnmap_net *mn)
+{
+	int ret;
+
+	if (mn->hooks_on)
+		return 0;
+	BUILD_BUG_ON(ARRAY_SIZE(mn->hooks) != ARRAY_SIZE(mnmap_hook_templates));
+	for (int i = 0; i < ARRAY_SIZE(mn->hooks); i++) {
+		mn->hooks[i] = mnmap_hook_templates[i];
+		mn->hooks[i].priv = mn;
+	}
+	ret = nf_register_net_hooks(mn->net, mn->hooks, n_hooks());
+	if (!ret)
+		mn->hooks_on = true;
+	return ret;
+}
+
+void mnmap_datapath_stop(struct mnmap_net *mn)
+{
+	if (!mn->hooks_on)
+		return;
+	nf_unregister_net_hooks(mn->net, mn->hooks, n_hooks());
+	mn->hooks_on = false;
+}
