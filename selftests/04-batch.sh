@@ -92,9 +92,12 @@ test_restore_is_atomic() {
 test_other_transaction_blocks() {
 	setup
 	m endpoint add a mac 02:00:00:00:00:01 dev c1
-	ip netns exec h "$NLRAW" --hold-txn 4 > /tmp/hold &
+	ip netns exec h "$NLRAW" --hold-txn 6 > /tmp/hold &
 	holder=$!
-	sleep 2
+	for _ in $(seq 100); do
+		[[ -s /tmp/hold ]] && break
+		sleep 0.1
+	done
 	grep -q ok /tmp/hold || fail "could not open a transaction: $(cat /tmp/hold)"
 	expect_fail "another socket has a transaction open" m map add 198.51.100.1 tcp 80 endpoint a
 	expect_fail "a transaction is already open" m flush
