@@ -4,6 +4,9 @@
 # The narrated demo of what mnmap does today; `make demo` runs it in the
 # test VM. Every step is real: the commands print what they print.
 set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+source "$top/selftests/lib.sh"
+source "$top/selftests/topo-single-host.sh"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -34,7 +37,7 @@ say "Every change is announced on the events group (mnmapctl monitor)"
 ip netns exec host1 mnmapctl monitor > /tmp/events &
 monitor=$!
 sleep 0.5
-run mnmapctl -n host1 host set vtep 2001:db8::1
+run mnmapctl -n host1 host set vtep 192.0.2.7
 sleep 0.5
 kill "$monitor"
 cat /tmp/events
@@ -42,6 +45,37 @@ cat /tmp/events
 say "Deleting the namespaces and unloading the module frees everything"
 run ip netns delete host1
 run ip netns delete host2
-run rmmod mnmap
+
+say "Scenario 1: the outside reaches two containers that share one public IP"
+cat <<'EOT'
+  client --- router --- host (mnmap) ---+--- c1  198.51.100.10  (serves tcp 80)
+                                        +--- c2  198.51.100.10  (serves tcp 81)
+                                        +--- c3  198.51.100.20
+EOT
+topology
+run mnmapctl -n host map show
+serve c1 80; serve c2 81
+wait_port c1 80; wait_port c2 81
+printf '$ ip netns exec client ncat --recv-only 198.51.100.10 80\n'
+in_ns client ncat --recv-only 198.51.100.10 80
+printf '$ ip netns exec client ncat --recv-only 198.51.100.10 81\n'
+in_ns client ncat --recv-only 198.51.100.10 81
+echo "Each container holds the public IP on its own interface: no NAT."
+run ip -n c1 -br addr show dev eth0
+run ip -n c2 -br addr show dev eth0
+echo "The router learnt one MAC for the shared IP: the host's uplink."
+run ip -n router neigh show 198.51.100.10
+
+say "Scenario 6: both containers connect out at once; replies find their way back"
+in_ns client ncat -lk -p 7000 -c 'echo "you are $NCAT_REMOTE_ADDR port $NCAT_REMOTE_PORT"' &
+wait_port client 7000
+printf '$ ip netns exec c1 ncat --recv-only 192.0.2.2 7000   (c1 owns ports 20000-29999)\n'
+in_ns c1 ncat --recv-only 192.0.2.2 7000
+printf '$ ip netns exec c2 ncat --recv-only 192.0.2.2 7000   (c2 owns ports 30000-39999)\n'
+in_ns c2 ncat --recv-only 192.0.2.2 7000
+kill %% 2>/dev/null || true
+
+say "Cleaning up"
+cleanup_all
 echo
 echo "Demo complete."
