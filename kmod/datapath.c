@@ -112,14 +112,32 @@ static bool lives_behind(const struct mnmap_map *m, const struct net_device *dev
 	return false;
 }
 
-/* Hand the packet to a local endpoint: rewrite the Ethernet header, transmit. */
-static unsigned int deliver(struct net *net, struct sk_buff *skb,
-			    const struct mnmap_location *loc)
+static unsigned int drop(struct mnmap_net *mn, struct mnmap_map *m,
+			 struct mnmap_endpoint *ep, enum mnmap_drop why)
 {
-	struct net_device *dev = dev_get_by_index_rcu(net, loc->ifindex);
+	mnmap_stats_dropped(mn->stats, why);
+	if (m)
+		mnmap_stats_dropped(m->stats, why);
+	if (ep)
+		mnmap_stats_dropped(ep->stats, why);
+	return NF_DROP;
+}
+
+/* Hand the packet to a local endpoint: rewrite the Ethernet header, transmit. */
+static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
+			    struct mnmap_map *m, struct mnmap_endpoint *ep)
+{
+	const struct mnmap_location *loc = rcu_dereference(ep->loc);
+	unsigned int len = skb->len;
+	struct net_device *dev;
 	struct ethhdr *eth;
 
-	if (!dev || !skb_mac_header_was_set(skb) || skb_network_offset(skb) ||
+	if (!loc->ifindex)
+		return drop(mn, m, ep, MNMAP_DROP_REMOTE);
+	dev = dev_get_by_index_rcu(mn->net, loc->ifindex);
+	if (!dev)
+		return drop(mn, m, ep, MNMAP_DROP_NO_DEVICE);
+	if (!skb_mac_header_was_set(skb) || skb_network_offset(skb) ||
 	    skb_network_header(skb) - skb_mac_header(skb) != ETH_HLEN)
 		return NF_DROP;
 	__skb_push(skb, ETH_HLEN);
@@ -132,6 +150,9 @@ static unsigned int deliver(struct net *net, struct sk_buff *skb,
 	skb->pkt_type = PACKET_OUTGOING;
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
+	mnmap_stats_delivered(mn->stats, len);
+	mnmap_stats_delivered(m->stats, len);
+	mnmap_stats_delivered(ep->stats, len);
 	dev_queue_xmit(skb);
 	return NF_STOLEN;
 }
@@ -144,7 +165,6 @@ static unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
 	struct mnmap_key dst, src;
 	enum mnmap_origin from;
 	struct mnmap_map *m;
-	const struct mnmap_location *loc;
 
 	if (!t)
 		return NF_ACCEPT;
@@ -156,17 +176,17 @@ static unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
 		m = src.proto == IPPROTO_ICMP ? NULL : mnmap_lookup(t, &src);
 		if (m ? !lives_behind(m, state->in) :
 		    src.proto != IPPROTO_ICMP || !mnmap_addr_managed(t, &src))
-			return NF_DROP;
+			return drop(mn, NULL, NULL, MNMAP_DROP_SPOOFED);
 	}
 	m = mnmap_lookup(t, &dst);
 	if (!m) {
 		/* Never leak traffic for a managed address into the host's stack. */
-		return mnmap_addr_managed(t, &dst) ? NF_DROP : NF_ACCEPT;
+		if (mnmap_addr_managed(t, &dst))
+			return drop(mn, NULL, NULL, MNMAP_DROP_UNMAPPED);
+		return NF_ACCEPT;
 	}
-	loc = rcu_dereference(pick(m, skb)->loc);
-	if (!loc->ifindex)
-		return NF_DROP;	/* remote endpoints need the VXLAN path */
-	return deliver(state->net, skb, loc);
+	/* Remote endpoints (MNMAP_DROP_REMOTE) need the VXLAN path. */
+	return deliver(mn, skb, m, pick(m, skb));
 }
 
 /* Answer ARP for mapped addresses on the uplink, and for the gateway on endpoint devices. */

@@ -12,6 +12,7 @@
 #include "host.h"
 #include "table.h"
 #include "txn.h"
+#include "stats.h"
 #include "version.h"
 
 #include <uapi/linux/mnmap.h>
@@ -39,6 +40,7 @@ static const struct nla_policy host_policy[MNMAP_A_HOST_MAX + 1] = {
 	[MNMAP_A_HOST_VTEP_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[MNMAP_A_HOST_GATEWAY_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
 	[MNMAP_A_HOST_GATEWAY_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[MNMAP_A_HOST_STATS] = { .type = NLA_REJECT, .reject_message = "stats are read-only" },
 };
 
 static const struct nla_policy host_set_policy[MNMAP_A_MAX + 1] = {
@@ -55,7 +57,8 @@ int mnmap_nl_put_addr(struct sk_buff *skb, int attr4, int attr6,
 	return 0;
 }
 
-static int put_host(struct sk_buff *skb, const struct mnmap_host *host)
+static int put_host(struct sk_buff *skb, const struct mnmap_host *host,
+		    struct mnmap_pcpu_stats __percpu *stats)
 {
 	struct nlattr *nest = nla_nest_start(skb, MNMAP_A_HOST);
 
@@ -69,7 +72,8 @@ static int put_host(struct sk_buff *skb, const struct mnmap_host *host)
 	    mnmap_nl_put_addr(skb, MNMAP_A_HOST_VTEP_IPV4, MNMAP_A_HOST_VTEP_IPV6,
 			      &host->vtep) ||
 	    mnmap_nl_put_addr(skb, MNMAP_A_HOST_GATEWAY_IPV4,
-			      MNMAP_A_HOST_GATEWAY_IPV6, &host->gateway)) {
+			      MNMAP_A_HOST_GATEWAY_IPV6, &host->gateway) ||
+	    mnmap_stats_put(skb, MNMAP_A_HOST_STATS, stats)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -133,8 +137,8 @@ int mnmap_nl_count_nests(struct genl_info *info, int type)
 	return n;
 }
 
-static struct sk_buff *host_msg(const struct mnmap_host *host, u32 portid,
-				u32 seq, u8 cmd)
+static struct sk_buff *host_msg(struct mnmap_net *mn, const struct mnmap_host *host,
+				u32 portid, u32 seq, u8 cmd)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -142,7 +146,7 @@ static struct sk_buff *host_msg(const struct mnmap_host *host, u32 portid,
 	skb = mnmap_nl_msg(portid, seq, cmd, &hdr);
 	if (!skb)
 		return ERR_PTR(-ENOMEM);
-	if (put_host(skb, host)) {
+	if (put_host(skb, host, mn->stats)) {
 		nlmsg_free(skb);
 		return ERR_PTR(-EMSGSIZE);
 	}
@@ -156,8 +160,8 @@ static int mnmap_nl_host_get(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 
 	mnmap_host_get(mnmap_net(genl_info_net(info)), &host);
-	msg = host_msg(&host, info->snd_portid, info->snd_seq,
-		       MNMAP_CMD_HOST_GET);
+	msg = host_msg(mnmap_net(genl_info_net(info)), &host, info->snd_portid,
+		       info->snd_seq, MNMAP_CMD_HOST_GET);
 	if (IS_ERR(msg))
 		return PTR_ERR(msg);
 	return genlmsg_reply(msg, info);
@@ -253,9 +257,9 @@ static int mnmap_nl_host_set(struct sk_buff *skb, struct genl_info *info)
 	ret = parse_host(net, tb, &host, info->extack);
 	if (ret)
 		goto out_unlock;
-	reply = host_msg(&host, info->snd_portid, info->snd_seq,
+	reply = host_msg(mn, &host, info->snd_portid, info->snd_seq,
 			 MNMAP_CMD_HOST_SET);
-	ntf = host_msg(&host, 0, 0, MNMAP_CMD_HOST_NTF);
+	ntf = host_msg(mn, &host, 0, 0, MNMAP_CMD_HOST_NTF);
 	if (IS_ERR(reply) || IS_ERR(ntf)) {
 		ret = -ENOMEM;
 		goto out_free;

@@ -7,6 +7,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "table.h"
+#include "stats.h"
 #include "txn.h"
 
 #include <linux/ctype.h>
@@ -24,6 +25,8 @@ static const struct nla_policy endpoint_policy[MNMAP_A_ENDPOINT_MAX + 1] = {
 	[MNMAP_A_ENDPOINT_VNI] = NLA_POLICY_FULL_RANGE(NLA_U32, &vni_range),
 	[MNMAP_A_ENDPOINT_USERS] = { .type = NLA_REJECT,
 				     .reject_message = "users is read-only" },
+	[MNMAP_A_ENDPOINT_STATS] = { .type = NLA_REJECT,
+				     .reject_message = "stats are read-only" },
 };
 
 const struct nla_policy mnmap_endpoint_req_policy[MNMAP_A_MAX + 1] = {
@@ -48,7 +51,8 @@ static int put_endpoint(struct sk_buff *skb, const struct mnmap_endpoint *ep)
 	    mnmap_nl_put_addr(skb, MNMAP_A_ENDPOINT_VTEP_IPV4,
 			      MNMAP_A_ENDPOINT_VTEP_IPV6, &loc->vtep) ||
 	    (loc->vtep.family && nla_put_u32(skb, MNMAP_A_ENDPOINT_VNI, loc->vni)) ||
-	    nla_put_u32(skb, MNMAP_A_ENDPOINT_USERS, READ_ONCE(ep->users))) {
+	    nla_put_u32(skb, MNMAP_A_ENDPOINT_USERS, READ_ONCE(ep->users)) ||
+	    mnmap_stats_put(skb, MNMAP_A_ENDPOINT_STATS, ep->stats)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

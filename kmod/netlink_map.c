@@ -8,6 +8,7 @@
 #include "compat.h"
 #include "netns.h"
 #include "table.h"
+#include "stats.h"
 #include "txn.h"
 
 static struct netlink_range_validation tenant_range = { .max = MNMAP_VNI_MAX };
@@ -24,6 +25,7 @@ static const struct nla_policy map_policy[MNMAP_A_MAP_MAX + 1] = {
 	[MNMAP_A_MAP_PORT_LAST] = NLA_POLICY_MIN(NLA_U16, 1),
 	[MNMAP_A_MAP_ENDPOINT] = { .type = NLA_NUL_STRING, .len = MNMAP_NAME_MAX_LEN },
 	[MNMAP_A_MAP_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &weight_range),
+	[MNMAP_A_MAP_STATS] = { .type = NLA_REJECT, .reject_message = "stats are read-only" },
 	[MNMAP_A_MAP_BACKEND] = {
 		.type = NLA_REJECT,
 		.reject_message = "backends are read-only: add endpoints one by one",
@@ -63,7 +65,8 @@ static int put_map(struct sk_buff *skb, const struct mnmap_map *m)
 	      nla_put_u8(skb, MNMAP_A_MAP_PROTO, k->proto) ||
 	      (k->port && (nla_put_u16(skb, MNMAP_A_MAP_PORT_FIRST, k->port) ||
 			   nla_put_u16(skb, MNMAP_A_MAP_PORT_LAST, m->port_last))) ||
-	      put_backends(skb, m);
+	      put_backends(skb, m) ||
+	      mnmap_stats_put(skb, MNMAP_A_MAP_STATS, m->stats);
 	if (ret) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;

@@ -25,7 +25,8 @@ static int __net_init mnmap_net_init(struct net *net)
 
 	mn->net = net;
 	mutex_init(&mn->lock);
-	return 0;
+	mn->stats = mnmap_stats_alloc();
+	return mn->stats ? 0 : -ENOMEM;
 }
 
 static void __net_exit mnmap_net_exit(struct net *net)
@@ -37,6 +38,7 @@ static void __net_exit mnmap_net_exit(struct net *net)
 	mnmap_host_release(mn);
 	mnmap_tables_release(mn);
 	mutex_unlock(&mn->lock);
+	free_percpu(mn->stats);	/* the hooks are gone and a grace period passed */
 }
 
 static struct pernet_operations mnmap_net_ops = {

@@ -4,6 +4,8 @@
 
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
+
+#include "stats.h"
 #include <net/net_namespace.h>
 
 struct mnmap_host;
@@ -29,6 +31,8 @@ struct mnmap_net {
 	/* The data path's hooks, registered once there is a table to serve. */
 	struct nf_hook_ops hooks[2];
 	bool hooks_on;
+	/* The namespace's counters: everything delivered, every drop. */
+	struct mnmap_pcpu_stats __percpu *stats;
 };
 
 struct mnmap_net *mnmap_net(const struct net *net);

@@ -51,7 +51,11 @@ err_free:
 
 static void free_map_node(void *ptr, void *arg)
 {
-	kfree(ptr);	/* a map or a block: both are one allocation */
+	struct mnmap_node *n = ptr;
+
+	if (mnmap_node_is_map(n))
+		free_percpu(container_of(n, struct mnmap_map, n)->stats);
+	kfree(n);
 }
 
 static void free_endpoint(void *ptr, void *arg)
@@ -59,6 +63,15 @@ static void free_endpoint(void *ptr, void *arg)
 	struct mnmap_endpoint *ep = ptr;
 
 	kfree(rcu_dereference_protected(ep->loc, true));
+	free_percpu(ep->stats);
+	kfree(ep);
+}
+
+static void endpoint_free_rcu(struct rcu_head *rcu)
+{
+	struct mnmap_endpoint *ep = container_of(rcu, struct mnmap_endpoint, rcu);
+
+	free_percpu(ep->stats);
 	kfree(ep);
 }
 
@@ -198,6 +211,9 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 	ret = -ENOMEM;
 	if (!ep || !l)
 		goto err;
+	ep->stats = mnmap_stats_alloc();
+	if (!ep->stats)
+		goto err;
 	strscpy(ep->name, name, sizeof(ep->name));
 	RCU_INIT_POINTER(ep->loc, l);
 	ret = epdev_get(t, loc->ifindex);
@@ -214,6 +230,8 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 	return 0;
 err:
 	kfree(l);
+	if (ep)
+		free_percpu(ep->stats);
 	kfree(ep);
 	return ret;
 }
@@ -315,9 +333,25 @@ static void node_free_rcu(struct mnmap_node *n)
 	kfree_rcu(n, rcu);
 }
 
+static void map_free_rcu(struct rcu_head *rcu)
+{
+	struct mnmap_map *m = container_of(rcu, struct mnmap_map, n.rcu);
+
+	free_percpu(m->stats);
+	kfree(m);
+}
+
+/* Free a map that left the table for good, counters and all. */
 void mnmap_map_free(struct mnmap_map *m)
 {
-	node_free_rcu(&m->n);
+	call_rcu(&m->n.rcu, map_free_rcu);
+}
+
+/* Free at once a map that never got a grace period's worth of readers. */
+static void map_free_now(struct mnmap_map *m)
+{
+	free_percpu(m->stats);
+	kfree(m);
 }
 
 /* Journal */
@@ -372,8 +406,15 @@ void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark
 	if (j->n == mark)
 		return;
 	synchronize_net();	/* readers may still hold the nodes we free */
-	for (i = mark; i < j->n; i++)
-		kfree(j->swaps[i].to);
+	for (i = mark; i < j->n; i++) {
+		struct mnmap_node *to = j->swaps[i].to;
+
+		/* A new map owns its counters; a new version shares its old one's. */
+		if (!j->swaps[i].from && mnmap_node_is_map(to))
+			map_free_now(container_of(to, struct mnmap_map, n));
+		else
+			kfree(to);
+	}
 	j->n = mark;
 }
 
@@ -569,6 +610,7 @@ static struct mnmap_map *map_with(const struct mnmap_map *old,
 	if (!m)
 		return NULL;
 	memcpy(m->backends, old->backends, old->n_backends * sizeof(old->backends[0]));
+	m->stats = old->stats;
 	m->backends[old->n_backends].ep = ep;
 	m->backends[old->n_backends].weight = weight;
 	return m;
@@ -581,6 +623,7 @@ static struct mnmap_map *map_without(const struct mnmap_map *old, int drop)
 
 	if (!m)
 		return NULL;
+	m->stats = old->stats;
 	for (int i = 0, k = 0; i < old->n_backends; i++)
 		if (i != drop)
 			m->backends[k++] = old->backends[i];
@@ -638,6 +681,11 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	if (!old) {
 		m->backends[0].ep = ep;
 		m->backends[0].weight = spec->weight;
+		m->stats = mnmap_stats_alloc();
+		if (!m->stats) {
+			kfree(m);
+			return -ENOMEM;
+		}
 	}
 	if (m->n.key.kind == MNMAP_NODE_RANGE) {
 		ret = range_link(t, j, m, extack);
@@ -650,7 +698,9 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		bool journaled = j->n > mark && j->swaps[mark].to == &m->n;
 
 		mnmap_journal_undo(t, j, mark);
-		if (!journaled)
+		if (!journaled && !old)
+			map_free_now(m);
+		else if (!journaled)
 			kfree(m);
 		return ret;
 	}
@@ -696,7 +746,7 @@ int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	if (!m)
 		return -ENOMEM;
 	WARN_ON(node_swap(t, &old->n, &m->n));
-	mnmap_map_free(old);
+	node_free_rcu(&old->n);
 	*result = m;
 	return 0;
 }
@@ -714,7 +764,10 @@ static u32 flush_walk(struct mnmap_table *t, bool blocks)
 		if (IS_ERR(n) || (blocks ? n->key.kind != MNMAP_NODE_BLOCK : !mnmap_node_is_map(n)))
 			continue;
 		WARN_ON(node_swap(t, n, NULL));
-		node_free_rcu(n);
+		if (blocks)
+			node_free_rcu(n);
+		else
+			mnmap_map_free(container_of(n, struct mnmap_map, n));
 		found++;
 	}
 	rhashtable_walk_stop(&iter);
@@ -811,11 +864,13 @@ static int ep_del_from_maps(struct mnmap_table *t, struct mnmap_endpoint *ep)
 		return ret == -EAGAIN ? -EIO : ret;
 	}
 	for (u32 i = 0; i < n; i++) {
-		if (steps[i].new)
+		if (steps[i].new) {
 			WARN_ON(node_swap(t, &steps[i].old->n, &steps[i].new->n));
-		else
+			node_free_rcu(&steps[i].old->n);
+		} else {
 			map_unlink(t, steps[i].old, &steps[i].unlink);
-		mnmap_map_free(steps[i].old);
+			mnmap_map_free(steps[i].old);
+		}
 	}
 	kvfree(steps);
 	return 0;
@@ -839,7 +894,7 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 	t->n_endpoints--;
 	epdev_put(t, rcu_dereference_protected(ep->loc, true)->ifindex);
 	kfree_rcu(rcu_dereference_protected(ep->loc, true), rcu);
-	kfree_rcu(ep, rcu);
+	call_rcu(&ep->rcu, endpoint_free_rcu);
 	return 0;
 }
 

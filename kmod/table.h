@@ -3,6 +3,7 @@
 #define _MNMAP_TABLE_H
 
 #include "host.h"
+#include "stats.h"
 
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -36,6 +37,7 @@ struct mnmap_endpoint {
 	struct mnmap_location __rcu *loc;
 	/* Map backends that point here; changed only under the netns lock. */
 	u32 users;
+	struct mnmap_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
 };
 
@@ -80,6 +82,8 @@ struct mnmap_node {
  */
 struct mnmap_map {
 	struct mnmap_node n;
+	/* Belongs to the map's identity: each new version takes it over. */
+	struct mnmap_pcpu_stats __percpu *stats;
 	u16 port_last;
 	u16 n_backends;
 	struct mnmap_backend backends[];

@@ -62,6 +62,10 @@ test_maps() {
 	[[ $(jq -r '.[] | select(.addr == "2001:db8::1") | .endpoints[0].name' <<< "$json") == far ]] ||
 		fail "$json"
 	[[ $(m -j endpoint show web2 | jq '.[0].users') == 3 ]] || fail "users count"
+	# Counters start at zero and follow a map through its versions.
+	[[ $(m -j stats show map 198.51.100.1 tcp 80 | jq '.maps[0].stats.packets') == 0 ]] ||
+		fail "$(m -j stats show map 198.51.100.1 tcp 80)"
+	[[ $(m -j stats show | jq '.endpoints | length') == 3 ]] || fail "$(m -j stats show)"
 	# Remove one endpoint of a map, then the map.
 	m map del 198.51.100.1 tcp 80 endpoint web1
 	[[ $(m map show 198.51.100.1 tcp 80) == "198.51.100.1 tcp 80 endpoint web2 weight 3" ]] ||
@@ -143,6 +147,7 @@ test_bad_input_kernel() {
 	refused "give an IPv4 or an IPv6 address, not both" raw "req('MAP_NEW', nest('MAP', $map, ip('MAP_ADDR_IPV6', '2001:db8::1'), u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1')))"
 	refused "ERANGE" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_WEIGHT', 0)))"
 	refused "ERANGE" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_TENANT', 1 << 24)))"
+	refused "stats are read-only" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_STATS', 1)))"
 	refused "backends are read-only" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_BACKEND', 1)))"
 	# Unknown attributes are refused, not ignored (strict validation).
 	refused "EINVAL" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32(99, 1)))"
@@ -181,7 +186,7 @@ test_events() {
 }
 
 test_help() {
-	for obj in endpoint map host; do
+	for obj in endpoint map host stats; do
 		mnmapctl "$obj" help 2>&1 | grep -q "Usage: mnmapctl $obj" || fail "$obj help"
 	done
 	mnmapctl help 2>&1 | grep -q "OBJECT :=" || fail "help"

@@ -30,6 +30,17 @@ test_outside_to_shared_ip() {
 		[[ $(cat /tmp/s81.$i) == c2 ]] || fail "port 81 answered by '$(cat /tmp/s81.$i)'"
 	done
 	[[ $(in_ns client ncat --recv-only 198.51.100.20 80) == c3 ]] || fail "c3"
+	# Counters: each container's endpoint and map saw its sessions.
+	json=$(mnmapctl -n host -j stats show)
+	for c in c1 c2; do
+		n=$(jq ".endpoints[] | select(.name == \"$c\") | .stats.packets" <<< "$json")
+		((n >= 8)) || fail "$c counted $n packets: $json"
+	done
+	n=$(jq '.maps[] | select(.addr == "198.51.100.10" and .port == 80 and .port_last == 80) | .stats.packets' <<< "$json")
+	((n >= 8)) || fail "map 80 counted $n packets"
+	((n <= $(jq .namespace.stats.packets <<< "$json"))) || fail "namespace total"
+	[[ $(mnmapctl -n host stats show endpoint c3) =~ ^"endpoint c3 packets "[1-9][0-9]*" bytes "[1-9][0-9]*" drops: unmapped 0 spoofed 0 no-device 0 remote 0"$ ]] ||
+		fail "$(mnmapctl -n host stats show endpoint c3)"
 	# The router learnt the host's uplink MAC for the shared address, once.
 	mac=$(ip -n host -j link show eth0 | jq -r '.[0].address')
 	[[ $(ip -n router -j neigh show 198.51.100.10 | jq -r '.[0].lladdr') == "$mac" ]] ||
@@ -92,6 +103,9 @@ test_drops() {
 	kill $wait_udp || true
 	grep -q own /tmp/udp || fail "the container's own port did not get through"
 	! grep -q spoofed /tmp/udp || fail "a spoofed source port got through"
+	json=$(mnmapctl -n host -j stats show)
+	(($(jq .namespace.stats.drop_unmapped <<< "$json") >= 1)) || fail "unmapped drop not counted: $json"
+	(($(jq .namespace.stats.drop_spoofed <<< "$json") >= 1)) || fail "spoofed drop not counted: $json"
 }
 
 run_test "outside -> two containers sharing an IP, concurrent sessions" test_outside_to_shared_ip

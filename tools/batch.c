@@ -150,17 +150,22 @@ int add_object(struct ctl *ctl, int cmd, int nest_type, fill_fn fill, void *arg,
 	return err;
 }
 
-int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), void *arg,
-	     int (*print)(struct ctl *, struct nlattr **, void *))
+/*
+ * Dump into the output being printed. A dump that a change interrupted may
+ * miss or repeat objects: its output is held back and the dump redone.
+ */
+int ctl_dump_nested(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *),
+		    void *arg, int (*print)(struct ctl *, struct nlattr **, void *))
 {
+	struct print_state state;
 	FILE *out = stdout;
-	int err = -EINTR;
+	int err;
 
 	err = batch_flush_pending(ctl);
 	if (err || ctl->dry_run)
 		return err;
-	/* A dump that a change interrupted may miss or repeat objects: redo it. */
-	for (int tries = 0; tries < 20 && (err == -EINTR || tries == 0); tries++) {
+	print_save(&state);
+	for (int tries = 0; tries < 20; tries++) {
 		struct nl_msg *msg = build(ctl, arg);
 		size_t len = 0;
 		char *buf = NULL;
@@ -173,18 +178,28 @@ int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), voi
 			nlmsg_free(msg);
 			return -ENOMEM;
 		}
-		print_start(ctl->json, ctl->pretty);
-		print_open_array(NULL);
 		err = ctl_transact(ctl, msg, print, arg);
-		print_close_array();
 		fclose(stdout);
 		stdout = out;
 		if (err != -EINTR)
 			fwrite(buf, 1, len, stdout);
 		free(buf);
+		if (err != -EINTR)
+			return err;
+		print_restore(&state);
 	}
-	if (err == -EINTR)
-		return error(ctl, "the table kept changing during the dump: try again");
+	return error(ctl, "the table kept changing during the dump: try again");
+}
+
+/* A dump that is the whole output: a JSON array of the objects. */
+int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), void *arg,
+	     int (*print)(struct ctl *, struct nlattr **, void *))
+{
+	int err;
+
+	print_open_array(NULL);
+	err = ctl_dump_nested(ctl, build, arg, print);
+	print_close_array();
 	return err;
 }
 

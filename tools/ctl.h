@@ -45,6 +45,7 @@ int do_endpoint(struct ctl *ctl, int argc, char **argv);
 int do_map(struct ctl *ctl, int argc, char **argv);
 int do_monitor(struct ctl *ctl, int argc, char **argv);
 int do_save(struct ctl *ctl, int argc, char **argv);
+int do_stats(struct ctl *ctl, int argc, char **argv);
 int do_flush(struct ctl *ctl, int argc, char **argv);
 
 struct nlattr;
@@ -54,6 +55,9 @@ int print_host(struct ctl *ctl, struct nlattr **tb, void *arg);
 int print_endpoint(struct ctl *ctl, struct nlattr **tb, void *arg);
 int print_map(struct ctl *ctl, struct nlattr **tb, void *arg);
 int print_count(struct ctl *ctl, struct nlattr **tb, void *arg);
+void print_stats(struct nlattr *nest);
+int endpoint_stats_show(struct ctl *ctl, const char *name);
+int map_stats_show(struct ctl *ctl, int argc, char **argv);
 
 /*
  * Add one object: its nest, filled by @fill, goes in a message of its own,
@@ -68,6 +72,8 @@ struct nl_msg *map_dump_request(struct ctl *ctl, void *arg);
 const char *proto_name(int proto);
 
 /* Dump, retrying when the kernel says a change interrupted it. */
+int ctl_dump_nested(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *),
+		    void *arg, int (*print)(struct ctl *, struct nlattr **, void *));
 int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), void *arg,
 	     int (*print)(struct ctl *, struct nlattr **, void *));
 

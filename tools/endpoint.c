@@ -55,6 +55,8 @@ int print_endpoint(struct ctl *ctl, struct nlattr **top, void *arg)
 	}
 	if (tb[MNMAP_A_ENDPOINT_USERS])
 		print_uint("users", NULL, nla_get_u32(tb[MNMAP_A_ENDPOINT_USERS]));
+	if (print_is_json())
+		print_stats(tb[MNMAP_A_ENDPOINT_STATS]);
 	print_close_object();
 	print_text("\n");
 	return 0;
@@ -226,6 +228,44 @@ static int endpoint_show(struct ctl *ctl, int argc, char **argv)
 		return err;
 	}
 	return ctl_dump(ctl, endpoint_dump_request, NULL, print_endpoint);
+}
+
+static int print_endpoint_stats(struct ctl *ctl, struct nlattr **top, void *arg)
+{
+	struct nlattr *tb[MNMAP_A_ENDPOINT_MAX + 1];
+
+	(void)ctl;
+	(void)arg;
+	if (!top[MNMAP_A_ENDPOINT] ||
+	    nla_parse_nested(tb, MNMAP_A_ENDPOINT_MAX, top[MNMAP_A_ENDPOINT], NULL) ||
+	    !tb[MNMAP_A_ENDPOINT_NAME])
+		return -EBADMSG;
+	print_open_object(NULL);
+	print_string("name", "endpoint %s", nla_get_string(tb[MNMAP_A_ENDPOINT_NAME]));
+	print_stats(tb[MNMAP_A_ENDPOINT_STATS]);
+	print_close_object();
+	print_text("\n");
+	return 0;
+}
+
+/* The counters of endpoint @name, or of every endpoint when NULL. */
+int endpoint_stats_show(struct ctl *ctl, const char *name)
+{
+	struct endpoint_args a = { .name = name };
+	int err;
+
+	if (name && parse_name(name))
+		return error(ctl, "stats show: invalid endpoint name '%s'", name);
+	if (!name) {
+		print_open_array("endpoints");
+		err = ctl_dump_nested(ctl, endpoint_dump_request, NULL, print_endpoint_stats);
+		print_close_array();
+		return err;
+	}
+	print_open_array("endpoints");
+	err = endpoint_request(ctl, MNMAP_CMD_ENDPOINT_GET, &a, false, print_endpoint_stats);
+	print_close_array();
+	return err;
 }
 
 static const struct cmd endpoint_cmds[] = {

@@ -91,6 +91,8 @@ int print_map(struct ctl *ctl, struct nlattr **top, void *arg)
 	print_backends(top);
 	if (tenant || print_is_json())
 		print_uint("tenant", " tenant %" PRIu64, tenant);
+	if (print_is_json())
+		print_stats(tb[MNMAP_A_MAP_STATS]);
 	print_close_object();
 	print_text("\n");
 	return 0;
@@ -293,6 +295,53 @@ static int map_flush(struct ctl *ctl, int argc, char **argv)
 	if (!msg)
 		return -ENOMEM;
 	return ctl_transact(ctl, msg, NULL, NULL);
+}
+
+static int print_map_stats(struct ctl *ctl, struct nlattr **top, void *arg)
+{
+	struct nlattr *tb[MNMAP_A_MAP_MAX + 1], *v4, *v6;
+	char buf[INET6_ADDRSTRLEN];
+
+	(void)ctl;
+	(void)arg;
+	if (!top[MNMAP_A_MAP] ||
+	    nla_parse_nested(tb, MNMAP_A_MAP_MAX, top[MNMAP_A_MAP], NULL) ||
+	    !tb[MNMAP_A_MAP_PROTO])
+		return -EBADMSG;
+	v4 = tb[MNMAP_A_MAP_ADDR_IPV4];
+	v6 = tb[MNMAP_A_MAP_ADDR_IPV6];
+	if (!v4 && !v6)
+		return -EBADMSG;
+	print_open_object(NULL);
+	print_string("addr", "map %s", addr_str(v4 ? AF_INET : AF_INET6, nla_data(v4 ?: v6),
+						 buf, sizeof(buf)));
+	print_string("proto", " %s", proto_name(nla_get_u8(tb[MNMAP_A_MAP_PROTO])));
+	if (tb[MNMAP_A_MAP_PORT_FIRST] && tb[MNMAP_A_MAP_PORT_LAST]) {
+		uint16_t first = nla_get_u16(tb[MNMAP_A_MAP_PORT_FIRST]);
+		uint16_t last = nla_get_u16(tb[MNMAP_A_MAP_PORT_LAST]);
+
+		print_uint("port", " %" PRIu64, first);
+		print_uint("port_last", last != first ? "-%" PRIu64 : NULL, last);
+	}
+	print_stats(tb[MNMAP_A_MAP_STATS]);
+	print_close_object();
+	print_text("\n");
+	return 0;
+}
+
+/* The counters of the map ADDR PROTO [PORT] (argv), or of every map. */
+int map_stats_show(struct ctl *ctl, int argc, char **argv)
+{
+	struct map_args a = { 0 };
+	int err = argc ? parse_map_args(ctl, "stats show map", argc, argv, &a, false) : 0;
+
+	if (err)
+		return err;
+	a.last = 0;
+	print_open_array("maps");
+	err = ctl_dump_nested(ctl, map_dump_request, &a, print_map_stats);
+	print_close_array();
+	return err;
 }
 
 static const struct cmd map_cmds[] = {

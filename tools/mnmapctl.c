@@ -25,7 +25,7 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: mnmapctl [OPTIONS] OBJECT COMMAND [ARGS...]\n"
 		"       mnmapctl [OPTIONS] -b FILE|-\n"
-		"OBJECT := { endpoint | map | host | monitor | save | flush | help }\n"
+		"OBJECT := { endpoint | map | host | stats | monitor | save | flush | help }\n"
 		"`mnmapctl OBJECT help` shows an object's commands.\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
 		"             -f[orce] | -V[ersion] | -h[elp] }\n");
@@ -71,6 +71,7 @@ static const struct cmd objects[] = {
 	{ "host", do_host },
 	{ "monitor", do_monitor },
 	{ "save", do_save },
+	{ "stats", do_stats },
 	{ "flush", do_flush },
 	{ "help", do_help },
 	{ NULL, NULL },

@@ -70,6 +70,8 @@ enum mnmap_a_host {
 	MNMAP_A_HOST_GATEWAY_IPV4,
 	/* The VTEP of the gateway host that carries traffic to the outside. */
 	MNMAP_A_HOST_GATEWAY_IPV6,
+	/* Counters (replies only). */
+	MNMAP_A_HOST_STATS,
 
 	__MNMAP_A_HOST_MAX,
 	MNMAP_A_HOST_MAX = (__MNMAP_A_HOST_MAX - 1)
@@ -91,6 +93,8 @@ enum mnmap_a_endpoint {
 	MNMAP_A_ENDPOINT_VNI,
 	/* Number of maps that use this endpoint (replies). */
 	MNMAP_A_ENDPOINT_USERS,
+	/* Counters (replies only). */
+	MNMAP_A_ENDPOINT_STATS,
 
 	__MNMAP_A_ENDPOINT_MAX,
 	MNMAP_A_ENDPOINT_MAX = (__MNMAP_A_ENDPOINT_MAX - 1)
@@ -125,6 +129,8 @@ enum mnmap_a_map {
 	MNMAP_A_MAP_WEIGHT,
 	/* In replies, each endpoint of the map with its weight. */
 	MNMAP_A_MAP_BACKEND,
+	/* Counters (replies only). */
+	MNMAP_A_MAP_STATS,
 
 	__MNMAP_A_MAP_MAX,
 	MNMAP_A_MAP_MAX = (__MNMAP_A_MAP_MAX - 1)
@@ -137,6 +143,29 @@ enum mnmap_a_backend {
 
 	__MNMAP_A_BACKEND_MAX,
 	MNMAP_A_BACKEND_MAX = (__MNMAP_A_BACKEND_MAX - 1)
+};
+
+/*
+ * Counters (replies only): what the data path delivered and dropped,
+ * summed over CPUs, since the object was created.
+ */
+enum mnmap_a_stats {
+	MNMAP_A_STATS_PAD = 1,
+	/* Packets delivered. */
+	MNMAP_A_STATS_PACKETS,
+	/* Bytes delivered. */
+	MNMAP_A_STATS_BYTES,
+	/* Dropped, to a managed address but no map. */
+	MNMAP_A_STATS_DROP_UNMAPPED,
+	/* Dropped, from a container that does not own the source. */
+	MNMAP_A_STATS_DROP_SPOOFED,
+	/* Dropped, the endpoint's device is gone. */
+	MNMAP_A_STATS_DROP_NO_DEVICE,
+	/* Dropped, the endpoint is on another host (no VXLAN path yet). */
+	MNMAP_A_STATS_DROP_REMOTE,
+
+	__MNMAP_A_STATS_MAX,
+	MNMAP_A_STATS_MAX = (__MNMAP_A_STATS_MAX - 1)
 };
 
 enum mnmap_cmd {

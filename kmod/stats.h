@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MNMAP_STATS_H
+#define _MNMAP_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/u64_stats_sync.h>
+
+struct sk_buff;
+
+enum mnmap_drop {
+	MNMAP_DROP_UNMAPPED,
+	MNMAP_DROP_SPOOFED,
+	MNMAP_DROP_NO_DEVICE,
+	MNMAP_DROP_REMOTE,
+	MNMAP_DROP_COUNT,
+};
+
+/* Per-CPU counters: the packet path never shares a cache line to count. */
+struct mnmap_pcpu_stats {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t drops[MNMAP_DROP_COUNT];
+	struct u64_stats_sync syncp;
+};
+
+struct mnmap_stats_sum {
+	u64 packets;
+	u64 bytes;
+	u64 drops[MNMAP_DROP_COUNT];
+};
+
+struct mnmap_pcpu_stats __percpu *mnmap_stats_alloc(void);
+void mnmap_stats_delivered(struct mnmap_pcpu_stats __percpu *stats, unsigned int len);
+void mnmap_stats_dropped(struct mnmap_pcpu_stats __percpu *stats, enum mnmap_drop why);
+void mnmap_stats_sum(struct mnmap_pcpu_stats __percpu *stats, struct mnmap_stats_sum *sum);
+int mnmap_stats_put(struct sk_buff *skb, int attr, struct mnmap_pcpu_stats __percpu *stats);
+
+#endif /* _MNMAP_STATS_H */

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mnmapctl stats: what the data path delivered and dropped. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <linux/mnmap.h>
+
+#include "ctl.h"
+#include "nl.h"
+#include "parse.h"
+#include "print.h"
+
+static void stats_usage(void)
+{
+	fprintf(stderr,
+		"Usage: mnmapctl stats show [endpoint NAME | map ADDR PROTO PORT]\n"
+		"Packets and bytes delivered, and drops by reason, for the namespace,\n"
+		"each endpoint and each map (or the one named).\n");
+}
+
+/* Print a stats nest as "stats": {...}, or as text after the object's name. */
+void print_stats(struct nlattr *nest)
+{
+	static const struct {
+		int attr;
+		const char *key, *fmt;
+	} fields[] = {
+		{ MNMAP_A_STATS_PACKETS, "packets", " packets %" PRIu64 },
+		{ MNMAP_A_STATS_BYTES, "bytes", " bytes %" PRIu64 },
+		{ MNMAP_A_STATS_DROP_UNMAPPED, "drop_unmapped", " drops: unmapped %" PRIu64 },
+		{ MNMAP_A_STATS_DROP_SPOOFED, "drop_spoofed", " spoofed %" PRIu64 },
+		{ MNMAP_A_STATS_DROP_NO_DEVICE, "drop_no_device", " no-device %" PRIu64 },
+		{ MNMAP_A_STATS_DROP_REMOTE, "drop_remote", " remote %" PRIu64 },
+	};
+	struct nlattr *tb[MNMAP_A_STATS_MAX + 1];
+
+	if (!nest || nla_parse_nested(tb, MNMAP_A_STATS_MAX, nest, NULL))
+		return;
+	print_open_object("stats");
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (tb[fields[i].attr])
+			print_uint(fields[i].key, fields[i].fmt, nla_get_u64(tb[fields[i].attr]));
+	print_close_object();
+}
+
+static int print_namespace_stats(struct ctl *ctl, struct nlattr **top, void *arg)
+{
+	struct nlattr *tb[MNMAP_A_HOST_MAX + 1];
+
+	(void)ctl;
+	(void)arg;
+	if (!top[MNMAP_A_HOST] ||
+	    nla_parse_nested(tb, MNMAP_A_HOST_MAX, top[MNMAP_A_HOST], NULL))
+		return -EBADMSG;
+	print_open_object("namespace");
+	print_text("namespace");
+	print_stats(tb[MNMAP_A_HOST_STATS]);
+	print_close_object();
+	print_text("\n");
+	return 0;
+}
+
+/* The namespace's counters, each endpoint's and each map's. */
+static int show_all(struct ctl *ctl)
+{
+	struct nl_msg *msg = ctl_request(ctl, MNMAP_CMD_HOST_GET, 0);
+
+	if (!msg)
+		return -ENOMEM;
+	return ctl_transact(ctl, msg, print_namespace_stats, NULL) ?:
+	       endpoint_stats_show(ctl, NULL) ?:
+	       map_stats_show(ctl, 0, NULL);
+}
+
+static int stats_show(struct ctl *ctl, int argc, char **argv)
+{
+	int err;
+
+	if (argc > 0 && matches(argv[0], "endpoint") && argc != 2)
+		return error(ctl, "stats show: endpoint takes one NAME");
+	if (argc > 0 && matches(argv[0], "map") && (argc < 3 || argc > 4))
+		return error(ctl, "stats show: map takes ADDR PROTO [PORT]");
+	if (argc > 0 && !matches(argv[0], "endpoint") && !matches(argv[0], "map"))
+		return error(ctl, "stats show: unknown keyword '%s'", argv[0]);
+	print_open_object(NULL);
+	if (argc == 0)
+		err = show_all(ctl);
+	else if (matches(argv[0], "endpoint"))
+		err = endpoint_stats_show(ctl, argv[1]);
+	else
+		err = map_stats_show(ctl, argc - 1, argv + 1);
+	print_close_object();
+	return err;
+}
+
+static const struct cmd stats_cmds[] = {
+	{ "show", stats_show },
+	{ NULL, NULL },
+};
+
+int do_stats(struct ctl *ctl, int argc, char **argv)
+{
+	return run_cmd(ctl, stats_cmds, "stats", stats_usage, argc, argv);
+}
