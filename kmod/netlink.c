@@ -108,20 +108,37 @@ bool mnmap_nl_listening(struct net *net)
 	return genl_has_listeners(&mnmap_family, net, MNMAP_MCGRP_EVENTS_ID);
 }
 
-int mnmap_nl_reply_count(struct genl_info *info, u32 count)
+/* A message that carries only a count (replies to batches, flush events). */
+static struct sk_buff *count_msg(u32 portid, u32 seq, u8 cmd, u32 count)
 {
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = mnmap_nl_msg(info->snd_portid, info->snd_seq, info->genlhdr->cmd, &hdr);
+	skb = mnmap_nl_msg(portid, seq, cmd, &hdr);
 	if (!skb)
-		return -ENOMEM;
+		return NULL;
 	if (nla_put_u32(skb, MNMAP_A_COUNT, count)) {
 		nlmsg_free(skb);
-		return -EMSGSIZE;
+		return NULL;
 	}
 	genlmsg_end(skb, hdr);
-	return genlmsg_reply(skb, info);
+	return skb;
+}
+
+int mnmap_nl_reply_count(struct genl_info *info, u32 count)
+{
+	struct sk_buff *skb = count_msg(info->snd_portid, info->snd_seq,
+					info->genlhdr->cmd, count);
+
+	return skb ? genlmsg_reply(skb, info) : -ENOMEM;
+}
+
+void mnmap_nl_notify_count(struct net *net, u8 cmd, u32 count)
+{
+	struct sk_buff *skb = count_msg(0, 0, cmd, count);
+
+	if (skb)
+		mnmap_nl_notify(net, skb);
 }
 
 /* How many top-level attributes of @type the request carries. */
@@ -289,22 +306,6 @@ static const struct nla_policy txn_begin_policy[MNMAP_A_MAX + 1] = {
 	[MNMAP_A_REPLACE] = { .type = NLA_FLAG },
 };
 
-static void notify_txn(struct net *net, u32 n_maps)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = mnmap_nl_msg(0, 0, MNMAP_CMD_TXN_NTF, &hdr);
-	if (!skb)
-		return;
-	if (nla_put_u32(skb, MNMAP_A_COUNT, n_maps)) {
-		nlmsg_free(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	mnmap_nl_notify(net, skb);
-}
-
 static int mnmap_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
 {
 	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
@@ -327,7 +328,7 @@ static int mnmap_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&mn->lock);
 	ret = mnmap_txn_commit(mn, info->snd_portid, &n_maps, info->extack);
 	if (!ret)
-		notify_txn(net, n_maps);
+		mnmap_nl_notify_count(net, MNMAP_CMD_TXN_NTF, n_maps);
 	mutex_unlock(&mn->lock);
 	return ret ?: mnmap_nl_reply_count(info, n_maps);
 }
@@ -430,6 +431,41 @@ void mnmap_dump_check(struct netlink_callback *cb, struct mnmap_dump *d, void *h
 	genl_dump_check_consistent(cb, hdr);
 	if (d->interrupted)
 		genlmsg_nlhdr(hdr)->nlmsg_flags |= NLM_F_DUMP_INTR;
+}
+
+/*
+ * Fill @skb with the objects of the walk that @accept lets through, each in
+ * a message of command @cmd put by @put. An object that does not fit is
+ * the walk's current one, and the next call starts with it.
+ */
+int mnmap_dump_walk(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
+		    void *(*accept)(struct mnmap_dump *d, void *obj),
+		    int (*put)(struct sk_buff *skb, const void *obj))
+{
+	struct mnmap_dump *d = (struct mnmap_dump *)cb->args[0];
+	void *obj, *hdr;
+
+	if (!d->walking)
+		return 0;
+	mnmap_dump_resume(d);
+	obj = cb->args[1] ? rhashtable_walk_peek(&d->iter) : mnmap_dump_next(d);
+	if (IS_ERR(obj))
+		obj = mnmap_dump_next(d);
+	cb->args[1] = 0;
+	for (obj = accept(d, obj); obj; obj = accept(d, mnmap_dump_next(d))) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				  &mnmap_family, NLM_F_MULTI, cmd);
+		if (!hdr || put(skb, obj)) {
+			if (hdr)
+				genlmsg_cancel(skb, hdr);
+			cb->args[1] = 1;
+			break;
+		}
+		mnmap_dump_check(cb, d, hdr);
+		genlmsg_end(skb, hdr);
+	}
+	rhashtable_walk_stop(&d->iter);
+	return skb->len;
 }
 
 static const struct genl_ops mnmap_nl_ops[] = {

@@ -23,6 +23,7 @@ struct sk_buff *mnmap_nl_msg(u32 portid, u32 seq, u8 cmd, void **hdr);
 void mnmap_nl_notify(struct net *net, struct sk_buff *skb);
 bool mnmap_nl_listening(struct net *net);
 int mnmap_nl_reply_count(struct genl_info *info, u32 count);
+void mnmap_nl_notify_count(struct net *net, u8 cmd, u32 count);
 int mnmap_nl_put_addr(struct sk_buff *skb, int attr4, int attr6,
 		      const struct mnmap_addr *addr);
 int mnmap_nl_parse_addr(struct nlattr *attr4, struct nlattr *attr6,
@@ -48,6 +49,9 @@ int mnmap_dump_done(struct netlink_callback *cb);
 void mnmap_dump_resume(struct mnmap_dump *d) __acquires(RCU);
 void *mnmap_dump_next(struct mnmap_dump *d);
 void mnmap_dump_check(struct netlink_callback *cb, struct mnmap_dump *d, void *hdr);
+int mnmap_dump_walk(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
+		    void *(*accept)(struct mnmap_dump *d, void *obj),
+		    int (*put)(struct sk_buff *skb, const void *obj));
 
 /* Operations, one file per object. */
 int mnmap_nl_endpoint_new(struct sk_buff *skb, struct genl_info *info);

@@ -390,32 +390,18 @@ int mnmap_nl_endpoint_dump_start(struct netlink_callback *cb)
 	return mnmap_dump_start(cb, endpoints_of);
 }
 
+static void *accept_endpoint(struct mnmap_dump *d, void *obj)
+{
+	return obj;
+}
+
+static int put_endpoint_obj(struct sk_buff *skb, const void *obj)
+{
+	return put_endpoint(skb, obj);
+}
+
 int mnmap_nl_endpoint_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct mnmap_dump *d = (struct mnmap_dump *)cb->args[0];
-	struct mnmap_endpoint *ep;
-	void *hdr;
-
-	if (!d->walking)
-		return 0;
-	mnmap_dump_resume(d);
-	/* An endpoint that did not fit last time is the walk's current one. */
-	ep = cb->args[1] ? rhashtable_walk_peek(&d->iter) : mnmap_dump_next(d);
-	if (IS_ERR(ep))
-		ep = mnmap_dump_next(d);
-	cb->args[1] = 0;
-	for (; ep; ep = mnmap_dump_next(d)) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &mnmap_family, NLM_F_MULTI, MNMAP_CMD_ENDPOINT_GET);
-		if (!hdr || put_endpoint(skb, ep)) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			cb->args[1] = 1;
-			break;
-		}
-		mnmap_dump_check(cb, d, hdr);
-		genlmsg_end(skb, hdr);
-	}
-	rhashtable_walk_stop(&d->iter);
-	return skb->len;
+	return mnmap_dump_walk(skb, cb, MNMAP_CMD_ENDPOINT_GET, accept_endpoint,
+			       put_endpoint_obj);
 }

@@ -336,22 +336,6 @@ out:
 	return ret;
 }
 
-static void notify_flush(struct net *net, u32 count)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = mnmap_nl_msg(0, 0, MNMAP_CMD_MAP_FLUSH_NTF, &hdr);
-	if (!skb)
-		return;
-	if (nla_put_u32(skb, MNMAP_A_COUNT, count)) {
-		nlmsg_free(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	mnmap_nl_notify(net, skb);
-}
-
 int mnmap_nl_map_flush(struct sk_buff *skb, struct genl_info *info)
 {
 	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
@@ -366,7 +350,7 @@ int mnmap_nl_map_flush(struct sk_buff *skb, struct genl_info *info)
 		count = mnmap_map_flush(t);
 	if (!ret && t != mn->staging) {
 		mn->generation++;
-		notify_flush(mn->net, count);
+		mnmap_nl_notify_count(mn->net, MNMAP_CMD_MAP_FLUSH_NTF, count);
 	}
 	mutex_unlock(&mn->lock);
 	return ret ?: mnmap_nl_reply_count(info, count);
@@ -465,10 +449,10 @@ int mnmap_nl_map_dump_start(struct netlink_callback *cb)
 	return 0;
 }
 
-/* The next map of the walk that the filter lets through. */
-static struct mnmap_map *next_map(struct mnmap_dump *d, struct mnmap_node *n)
+/* The first map, from @obj on, that the filter lets through. */
+static void *accept_map(struct mnmap_dump *d, void *obj)
 {
-	for (; n; n = mnmap_dump_next(d)) {
+	for (struct mnmap_node *n = obj; n; n = mnmap_dump_next(d)) {
 		struct mnmap_map *m = container_of(n, struct mnmap_map, n);
 
 		if (mnmap_node_is_map(n) && filter_match(d->filter, m))
@@ -477,33 +461,12 @@ static struct mnmap_map *next_map(struct mnmap_dump *d, struct mnmap_node *n)
 	return NULL;
 }
 
+static int put_map_obj(struct sk_buff *skb, const void *obj)
+{
+	return put_map(skb, obj);
+}
+
 int mnmap_nl_map_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct mnmap_dump *d = (struct mnmap_dump *)cb->args[0];
-	struct mnmap_node *n;
-	struct mnmap_map *m;
-	void *hdr;
-
-	if (!d->walking)
-		return 0;
-	mnmap_dump_resume(d);
-	/* A map that did not fit last time is the walk's current one. */
-	n = cb->args[1] ? rhashtable_walk_peek(&d->iter) : mnmap_dump_next(d);
-	if (IS_ERR(n))
-		n = mnmap_dump_next(d);
-	cb->args[1] = 0;
-	for (m = next_map(d, n); m; m = next_map(d, mnmap_dump_next(d))) {
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				  &mnmap_family, NLM_F_MULTI, MNMAP_CMD_MAP_GET);
-		if (!hdr || put_map(skb, m)) {
-			if (hdr)
-				genlmsg_cancel(skb, hdr);
-			cb->args[1] = 1;
-			break;
-		}
-		mnmap_dump_check(cb, d, hdr);
-		genlmsg_end(skb, hdr);
-	}
-	rhashtable_walk_stop(&d->iter);
-	return skb->len;
+	return mnmap_dump_walk(skb, cb, MNMAP_CMD_MAP_GET, accept_map, put_map_obj);
 }
