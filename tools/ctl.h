@@ -56,6 +56,10 @@ int print_endpoint(struct ctl *ctl, struct nlattr **tb, void *arg);
 int print_map(struct ctl *ctl, struct nlattr **tb, void *arg);
 int print_count(struct ctl *ctl, struct nlattr **tb, void *arg);
 void print_stats(struct nlattr *nest);
+/* Parse a reply's map or host nest into @tb; -EBADMSG when malformed. */
+int map_nest(struct nlattr **top, struct nlattr **tb);
+const char *map_addr(struct nlattr **tb, char *buf, size_t len);
+int host_nest(struct nlattr **top, struct nlattr **tb);
 int endpoint_stats_show(struct ctl *ctl, const char *name);
 int map_stats_show(struct ctl *ctl, int argc, char **argv);
 

@@ -44,14 +44,21 @@ static void print_addr_attr(const char *key, struct nlattr *v4, struct nlattr *v
 	print_string(key, fmt, buf);
 }
 
+int host_nest(struct nlattr **top, struct nlattr **tb)
+{
+	if (!top[MNMAP_A_HOST] ||
+	    nla_parse_nested(tb, MNMAP_A_HOST_MAX, top[MNMAP_A_HOST], NULL))
+		return -EBADMSG;
+	return 0;
+}
+
 int print_host(struct ctl *ctl, struct nlattr **top, void *arg)
 {
 	struct nlattr *tb[MNMAP_A_HOST_MAX + 1];
 
 	(void)ctl;
 	(void)arg;
-	if (!top[MNMAP_A_HOST] ||
-	    nla_parse_nested(tb, MNMAP_A_HOST_MAX, top[MNMAP_A_HOST], NULL))
+	if (host_nest(top, tb))
 		return -EBADMSG;
 	print_open_object(NULL);
 	print_ifindex("uplink", "uplink", tb[MNMAP_A_HOST_UPLINK]);

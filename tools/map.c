@@ -56,27 +56,38 @@ static void print_backends(struct nlattr *top[])
 	print_close_array();
 }
 
+int map_nest(struct nlattr **top, struct nlattr **tb)
+{
+	if (!top[MNMAP_A_MAP] ||
+	    nla_parse_nested(tb, MNMAP_A_MAP_MAX, top[MNMAP_A_MAP], NULL) ||
+	    !tb[MNMAP_A_MAP_PROTO] ||
+	    (!tb[MNMAP_A_MAP_ADDR_IPV4] && !tb[MNMAP_A_MAP_ADDR_IPV6]))
+		return -EBADMSG;
+	return 0;
+}
+
+const char *map_addr(struct nlattr **tb, char *buf, size_t len)
+{
+	struct nlattr *v4 = tb[MNMAP_A_MAP_ADDR_IPV4];
+
+	return addr_str(v4 ? AF_INET : AF_INET6, nla_data(v4 ?: tb[MNMAP_A_MAP_ADDR_IPV6]),
+			buf, len);
+}
+
 int print_map(struct ctl *ctl, struct nlattr **top, void *arg)
 {
-	struct nlattr *tb[MNMAP_A_MAP_MAX + 1], *v4, *v6;
+	struct nlattr *tb[MNMAP_A_MAP_MAX + 1];
 	char buf[INET6_ADDRSTRLEN];
 	uint32_t tenant = 0;
 
 	(void)ctl;
 	(void)arg;
-	if (!top[MNMAP_A_MAP] ||
-	    nla_parse_nested(tb, MNMAP_A_MAP_MAX, top[MNMAP_A_MAP], NULL) ||
-	    !tb[MNMAP_A_MAP_PROTO])
-		return -EBADMSG;
-	v4 = tb[MNMAP_A_MAP_ADDR_IPV4];
-	v6 = tb[MNMAP_A_MAP_ADDR_IPV6];
-	if (!v4 && !v6)
+	if (map_nest(top, tb))
 		return -EBADMSG;
 	if (tb[MNMAP_A_MAP_TENANT])
 		tenant = nla_get_u32(tb[MNMAP_A_MAP_TENANT]);
 	print_open_object(NULL);
-	print_string("addr", "%s", addr_str(v4 ? AF_INET : AF_INET6, nla_data(v4 ?: v6),
-					     buf, sizeof(buf)));
+	print_string("addr", "%s", map_addr(tb, buf, sizeof(buf)));
 	print_string("proto", " %s", proto_name(nla_get_u8(tb[MNMAP_A_MAP_PROTO])));
 	if (tb[MNMAP_A_MAP_PORT_FIRST] && tb[MNMAP_A_MAP_PORT_LAST]) {
 		uint16_t first = nla_get_u16(tb[MNMAP_A_MAP_PORT_FIRST]);
@@ -299,22 +310,15 @@ static int map_flush(struct ctl *ctl, int argc, char **argv)
 
 static int print_map_stats(struct ctl *ctl, struct nlattr **top, void *arg)
 {
-	struct nlattr *tb[MNMAP_A_MAP_MAX + 1], *v4, *v6;
+	struct nlattr *tb[MNMAP_A_MAP_MAX + 1];
 	char buf[INET6_ADDRSTRLEN];
 
 	(void)ctl;
 	(void)arg;
-	if (!top[MNMAP_A_MAP] ||
-	    nla_parse_nested(tb, MNMAP_A_MAP_MAX, top[MNMAP_A_MAP], NULL) ||
-	    !tb[MNMAP_A_MAP_PROTO])
-		return -EBADMSG;
-	v4 = tb[MNMAP_A_MAP_ADDR_IPV4];
-	v6 = tb[MNMAP_A_MAP_ADDR_IPV6];
-	if (!v4 && !v6)
+	if (map_nest(top, tb))
 		return -EBADMSG;
 	print_open_object(NULL);
-	print_string("addr", "map %s", addr_str(v4 ? AF_INET : AF_INET6, nla_data(v4 ?: v6),
-						 buf, sizeof(buf)));
+	print_string("addr", "map %s", map_addr(tb, buf, sizeof(buf)));
 	print_string("proto", " %s", proto_name(nla_get_u8(tb[MNMAP_A_MAP_PROTO])));
 	if (tb[MNMAP_A_MAP_PORT_FIRST] && tb[MNMAP_A_MAP_PORT_LAST]) {
 		uint16_t first = nla_get_u16(tb[MNMAP_A_MAP_PORT_FIRST]);

@@ -46,8 +46,7 @@ static int save_host(struct ctl *ctl, struct nlattr **top, void *arg)
 
 	(void)ctl;
 	(void)arg;
-	if (!top[MNMAP_A_HOST] ||
-	    nla_parse_nested(tb, MNMAP_A_HOST_MAX, top[MNMAP_A_HOST], NULL))
+	if (host_nest(top, tb))
 		return -EBADMSG;
 	printf("host set");
 	save_ifname("uplink", tb[MNMAP_A_HOST_UPLINK]);
@@ -67,26 +66,20 @@ static int save_endpoint(struct ctl *ctl, struct nlattr **top, void *arg)
 /* One `map add` line per endpoint of the map. */
 static int save_map(struct ctl *ctl, struct nlattr **top, void *arg)
 {
-	struct nlattr *tb[MNMAP_A_MAP_MAX + 1], *be[MNMAP_A_BACKEND_MAX + 1], *attr, *a;
+	struct nlattr *tb[MNMAP_A_MAP_MAX + 1], *be[MNMAP_A_BACKEND_MAX + 1], *attr;
 	char buf[INET6_ADDRSTRLEN];
 	int rem;
 
 	(void)ctl;
 	(void)arg;
-	if (!top[MNMAP_A_MAP] ||
-	    nla_parse_nested(tb, MNMAP_A_MAP_MAX, top[MNMAP_A_MAP], NULL) ||
-	    !tb[MNMAP_A_MAP_PROTO])
-		return -EBADMSG;
-	a = tb[MNMAP_A_MAP_ADDR_IPV4] ?: tb[MNMAP_A_MAP_ADDR_IPV6];
-	if (!a)
+	if (map_nest(top, tb))
 		return -EBADMSG;
 	nla_for_each_nested(attr, top[MNMAP_A_MAP], rem) {
 		if (nla_type(attr) != MNMAP_A_MAP_BACKEND ||
 		    nla_parse_nested(be, MNMAP_A_BACKEND_MAX, attr, NULL) ||
 		    !be[MNMAP_A_BACKEND_ENDPOINT])
 			continue;
-		printf("map add %s %s", addr_str(tb[MNMAP_A_MAP_ADDR_IPV4] ? AF_INET : AF_INET6,
-						  nla_data(a), buf, sizeof(buf)),
+		printf("map add %s %s", map_addr(tb, buf, sizeof(buf)),
 		       proto_name(nla_get_u8(tb[MNMAP_A_MAP_PROTO])));
 		if (tb[MNMAP_A_MAP_PORT_FIRST]) {
 			uint16_t first = nla_get_u16(tb[MNMAP_A_MAP_PORT_FIRST]);

@@ -51,8 +51,7 @@ static int print_namespace_stats(struct ctl *ctl, struct nlattr **top, void *arg
 
 	(void)ctl;
 	(void)arg;
-	if (!top[MNMAP_A_HOST] ||
-	    nla_parse_nested(tb, MNMAP_A_HOST_MAX, top[MNMAP_A_HOST], NULL))
+	if (host_nest(top, tb))
 		return -EBADMSG;
 	print_open_object("namespace");
 	print_text("namespace");
