@@ -112,12 +112,10 @@ static bool lives_behind(const struct mnmap_map *m, const struct net_device *dev
 	return false;
 }
 
-static unsigned int drop(struct mnmap_net *mn, struct mnmap_map *m,
-			 struct mnmap_endpoint *ep, enum mnmap_drop why)
+static unsigned int drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
+			 enum mnmap_drop why)
 {
 	mnmap_stats_dropped(mn->stats, why);
-	if (m)
-		mnmap_stats_dropped(m->stats, why);
 	if (ep)
 		mnmap_stats_dropped(ep->stats, why);
 	return NF_DROP;
@@ -133,10 +131,10 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 	struct ethhdr *eth;
 
 	if (!loc->ifindex)
-		return drop(mn, m, ep, MNMAP_DROP_REMOTE);
+		return drop(mn, ep, MNMAP_DROP_REMOTE);
 	dev = dev_get_by_index_rcu(mn->net, loc->ifindex);
 	if (!dev)
-		return drop(mn, m, ep, MNMAP_DROP_NO_DEVICE);
+		return drop(mn, ep, MNMAP_DROP_NO_DEVICE);
 	if (!skb_mac_header_was_set(skb) || skb_network_offset(skb) ||
 	    skb_network_header(skb) - skb_mac_header(skb) != ETH_HLEN)
 		return NF_DROP;
@@ -151,7 +149,7 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	mnmap_stats_delivered(mn->stats, len);
-	mnmap_stats_delivered(m->stats, len);
+	mnmap_traffic_delivered(m->stats, len);
 	mnmap_stats_delivered(ep->stats, len);
 	dev_queue_xmit(skb);
 	return NF_STOLEN;
@@ -176,13 +174,13 @@ static unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
 		m = src.proto == IPPROTO_ICMP ? NULL : mnmap_lookup(t, &src);
 		if (m ? !lives_behind(m, state->in) :
 		    src.proto != IPPROTO_ICMP || !mnmap_addr_managed(t, &src))
-			return drop(mn, NULL, NULL, MNMAP_DROP_SPOOFED);
+			return drop(mn, NULL, MNMAP_DROP_SPOOFED);
 	}
 	m = mnmap_lookup(t, &dst);
 	if (!m) {
 		/* Never leak traffic for a managed address into the host's stack. */
 		if (mnmap_addr_managed(t, &dst))
-			return drop(mn, NULL, NULL, MNMAP_DROP_UNMAPPED);
+			return drop(mn, NULL, MNMAP_DROP_UNMAPPED);
 		return NF_ACCEPT;
 	}
 	/* Remote endpoints (MNMAP_DROP_REMOTE) need the VXLAN path. */

@@ -62,6 +62,22 @@ void mnmap_stats_sum(struct mnmap_pcpu_stats __percpu *stats, struct mnmap_stats
 	}
 }
 
+/* Start a nest of type @attr with the packets and bytes of @sum. */
+static struct nlattr *put_traffic(struct sk_buff *skb, int attr,
+				  const struct mnmap_stats_sum *sum)
+{
+	struct nlattr *nest = nla_nest_start(skb, attr);
+
+	if (!nest)
+		return NULL;
+	if (nla_put_u64_64bit(skb, MNMAP_A_STATS_PACKETS, sum->packets, MNMAP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, MNMAP_A_STATS_BYTES, sum->bytes, MNMAP_A_STATS_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return NULL;
+	}
+	return nest;
+}
+
 /* Put the sums of @stats as a nest of type @attr. */
 int mnmap_stats_put(struct sk_buff *skb, int attr, struct mnmap_pcpu_stats __percpu *stats)
 {
@@ -77,12 +93,9 @@ int mnmap_stats_put(struct sk_buff *skb, int attr, struct mnmap_pcpu_stats __per
 	if (!stats)
 		return 0;
 	mnmap_stats_sum(stats, &sum);
-	nest = nla_nest_start(skb, attr);
+	nest = put_traffic(skb, attr, &sum);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, MNMAP_A_STATS_PACKETS, sum.packets, MNMAP_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, MNMAP_A_STATS_BYTES, sum.bytes, MNMAP_A_STATS_PAD))
-		goto err;
 	for (int i = 0; i < MNMAP_DROP_COUNT; i++)
 		if (nla_put_u64_64bit(skb, drop_attrs[i], sum.drops[i], MNMAP_A_STATS_PAD))
 			goto err;
@@ -91,4 +104,54 @@ int mnmap_stats_put(struct sk_buff *skb, int attr, struct mnmap_pcpu_stats __per
 err:
 	nla_nest_cancel(skb, nest);
 	return -EMSGSIZE;
+}
+
+struct mnmap_pcpu_traffic __percpu *mnmap_traffic_alloc(void)
+{
+	struct mnmap_pcpu_traffic __percpu *traffic;
+	int cpu;
+
+	traffic = alloc_percpu_gfp(struct mnmap_pcpu_traffic, GFP_KERNEL);
+	if (!traffic)
+		return NULL;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(traffic, cpu)->syncp);
+	return traffic;
+}
+
+void mnmap_traffic_delivered(struct mnmap_pcpu_traffic __percpu *traffic, unsigned int len)
+{
+	struct mnmap_pcpu_traffic *t = this_cpu_ptr(traffic);
+
+	u64_stats_update_begin(&t->syncp);
+	u64_stats_inc(&t->packets);
+	u64_stats_add(&t->bytes, len);
+	u64_stats_update_end(&t->syncp);
+}
+
+int mnmap_traffic_put(struct sk_buff *skb, int attr,
+		      struct mnmap_pcpu_traffic __percpu *traffic)
+{
+	struct mnmap_stats_sum sum = {};
+	struct nlattr *nest;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct mnmap_pcpu_traffic *t = per_cpu_ptr(traffic, cpu);
+		unsigned int start;
+		u64 packets, bytes;
+
+		do {
+			start = u64_stats_fetch_begin(&t->syncp);
+			packets = u64_stats_read(&t->packets);
+			bytes = u64_stats_read(&t->bytes);
+		} while (u64_stats_fetch_retry(&t->syncp, start));
+		sum.packets += packets;
+		sum.bytes += bytes;
+	}
+	nest = put_traffic(skb, attr, &sum);
+	if (!nest)
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
 }

@@ -23,6 +23,17 @@ struct mnmap_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
+/*
+ * A map counts only packets and bytes: there may be millions of maps, and
+ * each CPU holds its own copy. Drops are counted by the namespace and the
+ * endpoints.
+ */
+struct mnmap_pcpu_traffic {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	struct u64_stats_sync syncp;
+};
+
 struct mnmap_stats_sum {
 	u64 packets;
 	u64 bytes;
@@ -34,5 +45,10 @@ void mnmap_stats_delivered(struct mnmap_pcpu_stats __percpu *stats, unsigned int
 void mnmap_stats_dropped(struct mnmap_pcpu_stats __percpu *stats, enum mnmap_drop why);
 void mnmap_stats_sum(struct mnmap_pcpu_stats __percpu *stats, struct mnmap_stats_sum *sum);
 int mnmap_stats_put(struct sk_buff *skb, int attr, struct mnmap_pcpu_stats __percpu *stats);
+
+struct mnmap_pcpu_traffic __percpu *mnmap_traffic_alloc(void);
+void mnmap_traffic_delivered(struct mnmap_pcpu_traffic __percpu *traffic, unsigned int len);
+int mnmap_traffic_put(struct sk_buff *skb, int attr,
+		      struct mnmap_pcpu_traffic __percpu *traffic);
 
 #endif /* _MNMAP_STATS_H */

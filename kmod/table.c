@@ -681,7 +681,7 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	if (!old) {
 		m->backends[0].ep = ep;
 		m->backends[0].weight = spec->weight;
-		m->stats = mnmap_stats_alloc();
+		m->stats = mnmap_traffic_alloc();
 		if (!m->stats) {
 			kfree(m);
 			return -ENOMEM;

@@ -147,7 +147,9 @@ enum mnmap_a_backend {
 
 /*
  * Counters (replies only): what the data path delivered and dropped,
- * summed over CPUs, since the object was created.
+ * summed over CPUs, since the object was created. The namespace and
+ * endpoints count drops by reason; a map counts only packets and bytes
+ * (there may be millions, each counted per CPU).
  */
 enum mnmap_a_stats {
 	MNMAP_A_STATS_PAD = 1,
