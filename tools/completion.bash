@@ -16,12 +16,13 @@ _mnmapctl() {
 	endpoint) [[ $obj == map ]] && COMPREPLY=($(compgen -W "$(mnmapctl -j endpoint show 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
 	esac
 	if [[ -z $obj ]]; then
-		COMPREPLY=($(compgen -W "endpoint map host monitor save flush help -j -p -n -b -f -V" -- "$cur"))
+		COMPREPLY=($(compgen -W "endpoint map host stats monitor save flush help -j -p -n -b -f -V" -- "$cur"))
 	elif [[ -z $cmd ]]; then
 		case $obj in
 		endpoint) COMPREPLY=($(compgen -W "add set del show help" -- "$cur")) ;;
 		map) COMPREPLY=($(compgen -W "add del show flush help" -- "$cur")) ;;
 		host) COMPREPLY=($(compgen -W "set show help" -- "$cur")) ;;
+		stats) COMPREPLY=($(compgen -W "show help" -- "$cur")) ;;
 		esac
 	else
 		case $obj in
