@@ -38,9 +38,10 @@ const struct nla_policy mnmap_endpoint_del_policy[MNMAP_A_MAX + 1] = {
 	[MNMAP_A_FORCE] = { .type = NLA_FLAG },
 };
 
-static int put_endpoint(struct sk_buff *skb, const struct mnmap_endpoint *ep)
+/* Put @ep as it is at @loc (its current location, or the one it moves to). */
+static int put_endpoint_at(struct sk_buff *skb, const struct mnmap_endpoint *ep,
+			   const struct mnmap_location *loc)
 {
-	const struct mnmap_location *loc = rcu_dereference_check(ep->loc, true);
 	struct nlattr *nest = nla_nest_start(skb, MNMAP_A_ENDPOINT);
 
 	if (!nest)
@@ -60,8 +61,14 @@ static int put_endpoint(struct sk_buff *skb, const struct mnmap_endpoint *ep)
 	return 0;
 }
 
-static struct sk_buff *endpoint_msg(const struct mnmap_endpoint *ep, u32 portid,
-				    u32 seq, u8 cmd)
+static int put_endpoint(struct sk_buff *skb, const struct mnmap_endpoint *ep)
+{
+	return put_endpoint_at(skb, ep, rcu_dereference_check(ep->loc, true));
+}
+
+static struct sk_buff *endpoint_msg_at(const struct mnmap_endpoint *ep,
+				       const struct mnmap_location *loc,
+				       u32 portid, u32 seq, u8 cmd)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -69,12 +76,18 @@ static struct sk_buff *endpoint_msg(const struct mnmap_endpoint *ep, u32 portid,
 	skb = mnmap_nl_msg(portid, seq, cmd, &hdr);
 	if (!skb)
 		return NULL;
-	if (put_endpoint(skb, ep)) {
+	if (put_endpoint_at(skb, ep, loc)) {
 		nlmsg_free(skb);
 		return NULL;
 	}
 	genlmsg_end(skb, hdr);
 	return skb;
+}
+
+static struct sk_buff *endpoint_msg(const struct mnmap_endpoint *ep, u32 portid,
+				    u32 seq, u8 cmd)
+{
+	return endpoint_msg_at(ep, rcu_dereference_check(ep->loc, true), portid, seq, cmd);
 }
 
 static void notify_endpoint(struct mnmap_net *mn, const struct mnmap_endpoint *ep,
@@ -285,6 +298,23 @@ static struct mnmap_endpoint *request_endpoint(struct mnmap_table *t,
 	return ep;
 }
 
+/*
+ * Lock the namespace and find the endpoint a set or delete names, in the
+ * table its changes go to. Returns with the lock held unless it fails.
+ */
+static struct mnmap_endpoint *lock_endpoint(struct mnmap_net *mn, struct genl_info *info,
+					    struct nlattr **tb, struct mnmap_table **t)
+{
+	struct mnmap_endpoint *ep;
+
+	mutex_lock(&mn->lock);
+	*t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
+	ep = IS_ERR(*t) ? ERR_CAST(*t) : request_endpoint(*t, info, tb);
+	if (IS_ERR(ep))
+		mutex_unlock(&mn->lock);
+	return ep;
+}
+
 int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 {
 	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
@@ -297,31 +327,27 @@ int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_ENDPOINT))
 		return -EINVAL;
-	mutex_lock(&mn->lock);
-	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
-	ep = IS_ERR(t) ? ERR_CAST(t) : request_endpoint(t, info, tb);
-	ret = PTR_ERR_OR_ZERO(ep);
-	if (ret)
-		goto out;
+	ep = lock_endpoint(mn, info, tb, &t);
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
 	loc = *rcu_dereference_protected(ep->loc, lockdep_is_held(&mn->lock));
 	ret = parse_location(mn->net, tb, &loc, info->extack);
 	if (ret)
 		goto out;
-	reply = endpoint_msg(ep, info->snd_portid, info->snd_seq, MNMAP_CMD_ENDPOINT_SET);
+	/* The reply describes the new location: built first, so nothing fails after the move. */
+	reply = endpoint_msg_at(ep, &loc, info->snd_portid, info->snd_seq,
+				MNMAP_CMD_ENDPOINT_SET);
 	ret = reply ? mnmap_endpoint_move(t, ep, &loc) : -ENOMEM;
 	if (ret) {
 		nlmsg_free(reply);
 		goto out;
 	}
-	/* The reply was built before the move: rebuild it with the new location. */
-	nlmsg_free(reply);
-	reply = endpoint_msg(ep, info->snd_portid, info->snd_seq, MNMAP_CMD_ENDPOINT_SET);
 	if (t != mn->staging) {
 		mn->generation++;
 		notify_endpoint(mn, ep, MNMAP_CMD_ENDPOINT_NTF);
 	}
 	mutex_unlock(&mn->lock);
-	return reply ? genlmsg_reply(reply, info) : -ENOMEM;
+	return genlmsg_reply(reply, info);
 out:
 	mutex_unlock(&mn->lock);
 	return ret;
@@ -338,25 +364,21 @@ int mnmap_nl_endpoint_del(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_ENDPOINT))
 		return -EINVAL;
-	mutex_lock(&mn->lock);
-	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
-	ep = IS_ERR(t) ? ERR_CAST(t) : request_endpoint(t, info, tb);
-	ret = PTR_ERR_OR_ZERO(ep);
-	if (ret)
-		goto out;
+	ep = lock_endpoint(mn, info, tb, &t);
+	if (IS_ERR(ep))
+		return PTR_ERR(ep);
 	if (t != mn->staging && mnmap_nl_listening(mn->net))
 		ntf = endpoint_msg(ep, 0, 0, MNMAP_CMD_ENDPOINT_DEL_NTF);
 	ret = mnmap_endpoint_del(t, ep, info->attrs[MNMAP_A_FORCE], info->extack);
 	if (ret) {
 		NL_SET_BAD_ATTR(info->extack, tb[MNMAP_A_ENDPOINT_NAME]);
 		nlmsg_free(ntf);
-		goto out;
+	} else {
+		if (t != mn->staging)
+			mn->generation++;
+		if (ntf)
+			mnmap_nl_notify(mn->net, ntf);
 	}
-	if (t != mn->staging)
-		mn->generation++;
-	if (ntf)
-		mnmap_nl_notify(mn->net, ntf);
-out:
 	mutex_unlock(&mn->lock);
 	return ret;
 }
