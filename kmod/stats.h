@@ -15,18 +15,11 @@ enum mnmap_drop {
 	MNMAP_DROP_COUNT,
 };
 
-/* Per-CPU counters: the packet path never shares a cache line to count. */
-struct mnmap_pcpu_stats {
-	u64_stats_t packets;
-	u64_stats_t bytes;
-	u64_stats_t drops[MNMAP_DROP_COUNT];
-	struct u64_stats_sync syncp;
-};
-
 /*
- * A map counts only packets and bytes: there may be millions of maps, and
- * each CPU holds its own copy. Drops are counted by the namespace and the
- * endpoints.
+ * Per-CPU counters: the packet path never shares a cache line to count.
+ * A map counts only packets and bytes (traffic): there may be millions of
+ * maps, each with a copy per CPU. The namespace and the endpoints also
+ * count drops by reason, under the same sequence counter.
  */
 struct mnmap_pcpu_traffic {
 	u64_stats_t packets;
@@ -34,21 +27,19 @@ struct mnmap_pcpu_traffic {
 	struct u64_stats_sync syncp;
 };
 
-struct mnmap_stats_sum {
-	u64 packets;
-	u64 bytes;
-	u64 drops[MNMAP_DROP_COUNT];
+struct mnmap_pcpu_stats {
+	struct mnmap_pcpu_traffic traffic;
+	u64_stats_t drops[MNMAP_DROP_COUNT];
 };
-
-struct mnmap_pcpu_stats __percpu *mnmap_stats_alloc(void);
-void mnmap_stats_delivered(struct mnmap_pcpu_stats __percpu *stats, unsigned int len);
-void mnmap_stats_dropped(struct mnmap_pcpu_stats __percpu *stats, enum mnmap_drop why);
-void mnmap_stats_sum(struct mnmap_pcpu_stats __percpu *stats, struct mnmap_stats_sum *sum);
-int mnmap_stats_put(struct sk_buff *skb, int attr, struct mnmap_pcpu_stats __percpu *stats);
 
 struct mnmap_pcpu_traffic __percpu *mnmap_traffic_alloc(void);
 void mnmap_traffic_delivered(struct mnmap_pcpu_traffic __percpu *traffic, unsigned int len);
 int mnmap_traffic_put(struct sk_buff *skb, int attr,
 		      struct mnmap_pcpu_traffic __percpu *traffic);
+
+struct mnmap_pcpu_stats __percpu *mnmap_stats_alloc(void);
+void mnmap_stats_delivered(struct mnmap_pcpu_stats __percpu *stats, unsigned int len);
+void mnmap_stats_dropped(struct mnmap_pcpu_stats __percpu *stats, enum mnmap_drop why);
+int mnmap_stats_put(struct sk_buff *skb, int attr, struct mnmap_pcpu_stats __percpu *stats);
 
 #endif /* _MNMAP_STATS_H */
