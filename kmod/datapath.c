@@ -42,44 +42,104 @@ static enum mnmap_origin origin(struct mnmap_net *mn, struct mnmap_table *t,
 	return MNMAP_FROM_ELSEWHERE;
 }
 
-/*
- * Fill @dst and @src with the keys of the packet's destination and source
- * (address, protocol, port). Returns false for what mnmap does not map:
- * other protocols, later fragments, ICMP other than echo.
- */
-static bool packet_keys(struct sk_buff *skb, struct mnmap_key *dst, struct mnmap_key *src)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-	__be16 _ports[2];
-	const __be16 *ports;
+/* What packet_keys() could tell about a packet. */
+enum mnmap_keys {
+	MNMAP_KEYS_ADDR,	/* addresses only: later fragments, other protocols */
+	MNMAP_KEYS_FULL,	/* (address, protocol, port) both ways */
+};
 
-	if (ip_is_fragment(iph) && (iph->frag_off & htons(IP_OFFSET)))
-		return false;
-	memset(dst, 0, sizeof(*dst));
-	dst->family = AF_INET;
-	dst->proto = iph->protocol;
-	*src = *dst;
-	dst->addr.v4 = iph->daddr;
-	src->addr.v4 = iph->saddr;
-	switch (iph->protocol) {
+static void ipv4_key(struct mnmap_key *k, __be32 addr, u8 proto)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = AF_INET;
+	k->proto = proto;
+	k->addr.v4 = addr;
+}
+
+/*
+ * The ports of the TCP or UDP header at @off into @dst and @src; ICMP
+ * echo is keyed by port 0 (its icmp map). False for anything else.
+ */
+static bool l4_keys(const struct sk_buff *skb, unsigned int off,
+		    struct mnmap_key *dst, struct mnmap_key *src)
+{
+	switch (dst->proto) {
 	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		ports = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_ports), _ports);
+	case IPPROTO_UDP: {
+		__be16 _ports[2];
+		const __be16 *ports;
+
+		ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
 		if (!ports)
 			return false;
 		src->port = ntohs(ports[0]);
 		dst->port = ntohs(ports[1]);
 		return true;
+	}
 	case IPPROTO_ICMP: {
 		struct icmphdr _icmp;
 		const struct icmphdr *icmp;
 
-		icmp = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_icmp), &_icmp);
+		icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
 		return icmp && (icmp->type == ICMP_ECHO || icmp->type == ICMP_ECHOREPLY);
 	}
 	default:
 		return false;
 	}
+}
+
+/*
+ * An ICMP error is about a packet that its destination sent: it belongs
+ * to whoever owns the embedded source, and whoever sends it must own the
+ * embedded destination. The keys are those of the embedded header,
+ * reversed. False when the embedded header is unusable, or does not come
+ * from the address the error goes to.
+ */
+static bool icmp_error_keys(const struct sk_buff *skb, unsigned int off, __be32 daddr,
+			    struct mnmap_key *dst, struct mnmap_key *src)
+{
+	const struct iphdr *inner;
+	struct iphdr _inner;
+
+	inner = skb_header_pointer(skb, off, sizeof(_inner), &_inner);
+	if (!inner || inner->version != 4 || inner->ihl < 5 || inner->saddr != daddr ||
+	    (inner->frag_off & htons(IP_OFFSET)))
+		return false;
+	ipv4_key(dst, inner->saddr, inner->protocol);
+	ipv4_key(src, inner->daddr, inner->protocol);
+	return l4_keys(skb, off + inner->ihl * 4, src, dst);
+}
+
+/*
+ * Fill @dst and @src with the keys of the packet's destination and source
+ * (address, protocol, port). ICMP errors are keyed by the header they
+ * carry, so that path MTU discovery and port unreachables reach the
+ * container whose connection they concern.
+ */
+static enum mnmap_keys packet_keys(struct sk_buff *skb, struct mnmap_key *dst,
+				   struct mnmap_key *src)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	unsigned int off = ip_hdrlen(skb);
+	struct mnmap_key idst, isrc;
+	struct icmphdr _icmp;
+	const struct icmphdr *icmp;
+
+	ipv4_key(dst, iph->daddr, iph->protocol);
+	ipv4_key(src, iph->saddr, iph->protocol);
+	if (iph->frag_off & htons(IP_OFFSET))
+		return MNMAP_KEYS_ADDR;
+	if (l4_keys(skb, off, dst, src))
+		return MNMAP_KEYS_FULL;
+	if (iph->protocol != IPPROTO_ICMP)
+		return MNMAP_KEYS_ADDR;
+	icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
+	if (!icmp || !icmp_is_err(icmp->type) ||
+	    !icmp_error_keys(skb, off + sizeof(*icmp), iph->daddr, &idst, &isrc))
+		return MNMAP_KEYS_ADDR;
+	*dst = idst;
+	*src = isrc;
+	return MNMAP_KEYS_FULL;
 }
 
 /* One endpoint of @m: by weight, the same one for every packet of a flow. */
@@ -121,6 +181,34 @@ static unsigned int drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
 	return NF_DROP;
 }
 
+/*
+ * Give the packet, whose network header is at skb->data, the Ethernet
+ * header of a frame from @dev to @mac and queue it on @dev. The caller
+ * has counted it; the skb is always consumed.
+ */
+static unsigned int transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac)
+{
+	u8 to[ETH_ALEN];
+	struct ethhdr *eth;
+
+	if (!skb_mac_header_was_set(skb) || skb_network_offset(skb) ||
+	    skb_network_header(skb) - skb_mac_header(skb) != ETH_HLEN)
+		return NF_DROP;
+	ether_addr_copy(to, mac);	/* @mac may be the frame's own source */
+	__skb_push(skb, ETH_HLEN);
+	if (skb_ensure_writable(skb, ETH_HLEN))
+		return NF_DROP;
+	eth = eth_hdr(skb);
+	ether_addr_copy(eth->h_dest, to);
+	ether_addr_copy(eth->h_source, dev->dev_addr);
+	skb->dev = dev;
+	skb->pkt_type = PACKET_OUTGOING;
+	skb_dst_drop(skb);
+	nf_reset_ct(skb);
+	dev_queue_xmit(skb);
+	return NF_STOLEN;
+}
+
 /* Hand the packet to a local endpoint: rewrite the Ethernet header, transmit. */
 static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 			    struct mnmap_map *m, struct mnmap_endpoint *ep)
@@ -128,31 +216,69 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 	const struct mnmap_location *loc = rcu_dereference(ep->loc);
 	unsigned int len = skb->len;
 	struct net_device *dev;
-	struct ethhdr *eth;
 
 	if (!loc->ifindex)
 		return drop(mn, ep, MNMAP_DROP_REMOTE);
 	dev = dev_get_by_index_rcu(mn->net, loc->ifindex);
 	if (!dev)
 		return drop(mn, ep, MNMAP_DROP_NO_DEVICE);
-	if (!skb_mac_header_was_set(skb) || skb_network_offset(skb) ||
-	    skb_network_header(skb) - skb_mac_header(skb) != ETH_HLEN)
-		return NF_DROP;
-	__skb_push(skb, ETH_HLEN);
-	if (skb_ensure_writable(skb, ETH_HLEN))
-		return NF_DROP;
-	eth = eth_hdr(skb);
-	ether_addr_copy(eth->h_dest, loc->mac);
-	ether_addr_copy(eth->h_source, dev->dev_addr);
-	skb->dev = dev;
-	skb->pkt_type = PACKET_OUTGOING;
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
 	mnmap_stats_delivered(mn->stats, len);
 	mnmap_traffic_delivered(m->stats, len);
 	mnmap_stats_delivered(ep->stats, len);
-	dev_queue_xmit(skb);
-	return NF_STOLEN;
+	return transmit(skb, dev, loc->mac);
+}
+
+static bool is_echo_request(const struct sk_buff *skb)
+{
+	struct icmphdr _icmp;
+	const struct icmphdr *icmp;
+
+	if (ip_hdr(skb)->protocol != IPPROTO_ICMP)
+		return false;
+	icmp = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_icmp), &_icmp);
+	return icmp && icmp->type == ICMP_ECHO && !icmp->code;
+}
+
+/*
+ * An echo request to a managed address that no icmp map claims: mnmap
+ * answers it itself, so that a shared address answers ping whoever runs
+ * behind it.
+ */
+static unsigned int answer_echo(struct sk_buff *skb, struct net_device *dev)
+{
+	unsigned int off = ip_hdrlen(skb);
+	struct icmphdr *icmp;
+	struct iphdr *iph;
+
+	if (skb_ensure_writable(skb, off + sizeof(*icmp)))
+		return NF_DROP;
+	iph = ip_hdr(skb);
+	icmp = (struct icmphdr *)(skb_network_header(skb) + off);
+	icmp->type = ICMP_ECHOREPLY;
+	csum_replace2(&icmp->checksum, htons(ICMP_ECHO << 8), htons(ICMP_ECHOREPLY << 8));
+	swap(iph->saddr, iph->daddr);
+	iph->ttl = IPDEFTTL;
+	ip_send_check(iph);
+	/* The payload changed under a checksum the receiver might trust. */
+	if (skb->ip_summed == CHECKSUM_COMPLETE)
+		skb->ip_summed = CHECKSUM_NONE;
+	return transmit(skb, dev, eth_hdr(skb)->h_source);
+}
+
+/*
+ * Whether a container behind @dev may send with source @src: ports must
+ * belong to a map with an endpoint behind @dev; ICMP echo, fragments and
+ * other protocols need only a managed address.
+ */
+static bool owns_source(struct mnmap_table *t, struct mnmap_key *src,
+			enum mnmap_keys keys, const struct net_device *dev)
+{
+	struct mnmap_map *m;
+
+	if (keys == MNMAP_KEYS_ADDR || src->proto == IPPROTO_ICMP)
+		return mnmap_addr_managed(t, src);
+	m = mnmap_lookup(t, src);
+	return m && lives_behind(m, dev);
 }
 
 static unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
@@ -162,29 +288,27 @@ static unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
 	struct mnmap_table *t = rcu_dereference(mn->table);
 	struct mnmap_key dst, src;
 	enum mnmap_origin from;
+	enum mnmap_keys keys;
 	struct mnmap_map *m;
 
 	if (!t)
 		return NF_ACCEPT;
 	from = origin(mn, t, state->in);
-	if (from == MNMAP_FROM_ELSEWHERE || !packet_keys(skb, &dst, &src))
+	if (from == MNMAP_FROM_ELSEWHERE)
 		return NF_ACCEPT;
-	if (from == MNMAP_FROM_ENDPOINT) {
-		/* A container sends only from what it owns; for ICMP, its addresses. */
-		m = src.proto == IPPROTO_ICMP ? NULL : mnmap_lookup(t, &src);
-		if (m ? !lives_behind(m, state->in) :
-		    src.proto != IPPROTO_ICMP || !mnmap_addr_managed(t, &src))
-			return drop(mn, NULL, MNMAP_DROP_SPOOFED);
-	}
-	m = mnmap_lookup(t, &dst);
-	if (!m) {
-		/* Never leak traffic for a managed address into the host's stack. */
-		if (mnmap_addr_managed(t, &dst))
-			return drop(mn, NULL, MNMAP_DROP_UNMAPPED);
+	keys = packet_keys(skb, &dst, &src);
+	if (from == MNMAP_FROM_ENDPOINT && !owns_source(t, &src, keys, state->in))
+		return drop(mn, NULL, MNMAP_DROP_SPOOFED);
+	m = keys == MNMAP_KEYS_FULL ? mnmap_lookup(t, &dst) : NULL;
+	if (m)
+		/* Remote endpoints (MNMAP_DROP_REMOTE) need the VXLAN path. */
+		return deliver(mn, skb, m, pick(m, skb));
+	if (!mnmap_addr_managed(t, &dst))
 		return NF_ACCEPT;
-	}
-	/* Remote endpoints (MNMAP_DROP_REMOTE) need the VXLAN path. */
-	return deliver(mn, skb, m, pick(m, skb));
+	if (keys == MNMAP_KEYS_FULL && is_echo_request(skb))
+		return answer_echo(skb, state->in);
+	/* Never leak traffic for a managed address into the host's stack. */
+	return drop(mn, NULL, MNMAP_DROP_UNMAPPED);
 }
 
 /* Answer ARP for mapped addresses on the uplink, and for the gateway on endpoint devices. */

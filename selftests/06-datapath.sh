@@ -75,9 +75,87 @@ test_container_to_container() {
 	[[ $(in_ns c1 ncat --recv-only 198.51.100.20 80) == c3 ]] || fail "c1 -> c3"
 }
 
+# echos_in NS: the echo requests NS's stack has received.
+echos_in() {
+	in_ns "$1" nstat -saz IcmpInEchos | awk '/IcmpInEchos/ { print $2 }'
+}
+
 test_ping_shared_ip() {
 	topology
 	in_ns client ping -c 2 -W 2 198.51.100.10 > /dev/null || fail "echo to the shared address"
+	(($(echos_in c1) == 2)) || fail "c1, the icmp map's endpoint, saw $(echos_in c1) echo requests"
+	(($(echos_in c2) == 0)) || fail "c2 saw echo requests"
+	# Without an icmp map, mnmap answers for the address itself.
+	mnmapctl -n host map del 198.51.100.10 icmp endpoint c1
+	in_ns client ping -c 2 -W 2 198.51.100.10 > /dev/null || fail "no answer without an icmp map"
+	in_ns c2 ping -c 1 -W 2 198.51.100.20 > /dev/null || fail "no answer to a container"
+	(($(echos_in c1) == 2 && $(echos_in c2) == 0 && $(echos_in c3) == 0)) ||
+		fail "a container answered for mnmap"
+}
+
+# A TCP download through a hop with a smaller MTU works only when the
+# router's "fragmentation needed" reaches the sending container, by the
+# header it carries.
+test_path_mtu() {
+	topology
+	ip -n router link set r-client mtu 1280
+	head -c 2000000 /dev/urandom > /tmp/big
+	in_ns c1 ncat -l -p 80 --send-only < /tmp/big &
+	wait_port c1 80
+	in_ns client timeout 60 ncat --recv-only 198.51.100.10 80 > /tmp/got ||
+		fail "the download did not complete"
+	cmp -s /tmp/big /tmp/got || fail "got $(stat -c %s /tmp/got) bytes, not the file"
+	in_ns c1 ip route get 192.0.2.2 | grep -q "mtu 1280" ||
+		fail "c1 did not learn the path MTU: $(in_ns c1 ip route get 192.0.2.2)"
+	no_nat
+}
+
+# udp_refused NS PORT: a UDP datagram from PORT to a closed port of the
+# client comes back as "connection refused" (an ICMP port unreachable).
+udp_refused() {
+	in_ns "$1" /usr/bin/python3 - "$2" <<-'EOF'
+	import socket, sys
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.bind(("", int(sys.argv[1])))
+	s.connect(("192.0.2.2", 7999))
+	s.settimeout(3)
+	s.send(b"x")
+	try:
+	    s.recv(10)
+	except ConnectionRefusedError:
+	    sys.exit(0)
+	except socket.timeout:
+	    print("no ICMP error came back", file=sys.stderr)
+	sys.exit(1)
+	EOF
+}
+
+test_icmp_errors() {
+	topology
+	# Both containers sharing the address get their own port unreachable.
+	udp_refused c1 25000 || fail "c1 did not get its port unreachable"
+	udp_refused c2 35000 || fail "c2 did not get its port unreachable"
+	# An error about a port nobody owns goes nowhere, and is counted.
+	before=$(mnmapctl -n host -j stats show | jq .namespace.stats.drop_unmapped)
+	in_ns client /usr/bin/python3 - <<-'EOF'
+	import socket, struct
+
+	def csum(b):
+	    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+	    s = (s >> 16) + (s & 0xffff)
+	    return ~(s + (s >> 16)) & 0xffff
+
+	me, them = socket.inet_aton("192.0.2.2"), socket.inet_aton("198.51.100.10")
+	inner = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0, them, me)
+	inner += struct.pack("!HHHH", 5555, 7999, 8, 0)
+	msg = struct.pack("!BBHI", 3, 3, 0, 0) + inner
+	msg = msg[:2] + struct.pack("!H", csum(msg)) + msg[4:]
+	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+	s.sendto(msg, ("198.51.100.10", 0))
+	EOF
+	sleep 1
+	after=$(mnmapctl -n host -j stats show | jq .namespace.stats.drop_unmapped)
+	((after == before + 1)) || fail "unmapped drops went from $before to $after"
 }
 
 test_drops() {
@@ -112,5 +190,7 @@ run_test "outside -> two containers sharing an IP, concurrent sessions" test_out
 run_test "containers sharing an IP -> outside, each gets its replies" test_container_to_outside
 run_test "container -> container on the same host" test_container_to_container
 run_test "ping to the shared IP reaches its icmp endpoint" test_ping_shared_ip
+run_test "a transfer through an MTU 1280 hop completes by path MTU discovery" test_path_mtu
+run_test "ICMP errors reach the container that owns the embedded source" test_icmp_errors
 run_test "unmapped ports and spoofed sources are dropped" test_drops
 finish
