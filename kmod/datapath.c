@@ -378,7 +378,7 @@ int mnmap_datapath_start(struct mnmap_net *mn)
 	}
 	ret = nf_register_net_hooks(mn->net, mn->hooks, n_hooks());
 	if (!ret)
-		mn->hooks_on = true;
+		WRITE_ONCE(mn->hooks_on, true);
 	return ret;
 }
 
@@ -387,5 +387,5 @@ void mnmap_datapath_stop(struct mnmap_net *mn)
 	if (!mn->hooks_on)
 		return;
 	nf_unregister_net_hooks(mn->net, mn->hooks, n_hooks());
-	mn->hooks_on = false;
+	WRITE_ONCE(mn->hooks_on, false);
 }

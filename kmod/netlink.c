@@ -41,6 +41,8 @@ static const struct nla_policy host_policy[MNMAP_A_HOST_MAX + 1] = {
 	[MNMAP_A_HOST_GATEWAY_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
 	[MNMAP_A_HOST_GATEWAY_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[MNMAP_A_HOST_STATS] = { .type = NLA_REJECT, .reject_message = "stats are read-only" },
+	[MNMAP_A_HOST_DATAPATH] = { .type = NLA_REJECT,
+				    .reject_message = "the data path state is read-only" },
 };
 
 static const struct nla_policy host_set_policy[MNMAP_A_MAX + 1] = {
@@ -58,7 +60,7 @@ int mnmap_nl_put_addr(struct sk_buff *skb, int attr4, int attr6,
 }
 
 static int put_host(struct sk_buff *skb, const struct mnmap_host *host,
-		    struct mnmap_pcpu_stats __percpu *stats)
+		    struct mnmap_net *mn)
 {
 	struct nlattr *nest = nla_nest_start(skb, MNMAP_A_HOST);
 
@@ -73,7 +75,8 @@ static int put_host(struct sk_buff *skb, const struct mnmap_host *host,
 			      &host->vtep) ||
 	    mnmap_nl_put_addr(skb, MNMAP_A_HOST_GATEWAY_IPV4,
 			      MNMAP_A_HOST_GATEWAY_IPV6, &host->gateway) ||
-	    mnmap_stats_put(skb, MNMAP_A_HOST_STATS, stats)) {
+	    mnmap_stats_put(skb, MNMAP_A_HOST_STATS, mn->stats) ||
+	    (READ_ONCE(mn->hooks_on) && nla_put_flag(skb, MNMAP_A_HOST_DATAPATH))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -163,7 +166,7 @@ static struct sk_buff *host_msg(struct mnmap_net *mn, const struct mnmap_host *h
 	skb = mnmap_nl_msg(portid, seq, cmd, &hdr);
 	if (!skb)
 		return ERR_PTR(-ENOMEM);
-	if (put_host(skb, host, mn->stats)) {
+	if (put_host(skb, host, mn)) {
 		nlmsg_free(skb);
 		return ERR_PTR(-EMSGSIZE);
 	}
@@ -285,7 +288,7 @@ static int mnmap_nl_host_set(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		goto out_free;
 	mnmap_nl_notify(net, ntf);
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	rtnl_unlock();
 	return genlmsg_reply(reply, info);
 
@@ -295,7 +298,7 @@ out_free:
 	if (!IS_ERR(ntf))
 		nlmsg_free(ntf);
 out_unlock:
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	rtnl_unlock();
 	return ret;
 }
@@ -314,7 +317,7 @@ static int mnmap_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&mn->lock);
 	ret = mnmap_txn_begin(mn, info->snd_portid, info->attrs[MNMAP_A_REPLACE],
 			      info->extack);
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return ret;
 }
 
@@ -329,7 +332,7 @@ static int mnmap_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 	ret = mnmap_txn_commit(mn, info->snd_portid, &n_maps, info->extack);
 	if (!ret)
 		mnmap_nl_notify_count(net, MNMAP_CMD_TXN_NTF, n_maps);
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return ret ?: mnmap_nl_reply_count(info, n_maps);
 }
 
@@ -340,7 +343,7 @@ static int mnmap_nl_txn_abort(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&mn->lock);
 	ret = mnmap_txn_abort(mn, info->snd_portid, info->extack);
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return ret;
 }
 
@@ -356,7 +359,7 @@ static int mnmap_netlink_event(struct notifier_block *nb, unsigned long event,
 	mn = mnmap_net(n->net);
 	mutex_lock(&mn->lock);
 	mnmap_txn_release(mn, n->portid);
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return NOTIFY_DONE;
 }
 

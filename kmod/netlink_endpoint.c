@@ -273,7 +273,7 @@ int mnmap_nl_endpoint_new(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (!ret)
 		ret = reply_added(info, added, n);
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	kvfree(added);
 	return ret;
 }
@@ -311,7 +311,7 @@ static struct mnmap_endpoint *lock_endpoint(struct mnmap_net *mn, struct genl_in
 	*t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
 	ep = IS_ERR(*t) ? ERR_CAST(*t) : request_endpoint(*t, info, tb);
 	if (IS_ERR(ep))
-		mutex_unlock(&mn->lock);
+		mnmap_write_unlock(mn);
 	return ep;
 }
 
@@ -346,10 +346,10 @@ int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 		mn->generation++;
 		notify_endpoint(mn, ep, MNMAP_CMD_ENDPOINT_NTF);
 	}
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return genlmsg_reply(reply, info);
 out:
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return ret;
 }
 
@@ -379,7 +379,7 @@ int mnmap_nl_endpoint_del(struct sk_buff *skb, struct genl_info *info)
 		if (ntf)
 			mnmap_nl_notify(mn->net, ntf);
 	}
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return ret;
 }
 
@@ -396,7 +396,7 @@ int mnmap_nl_endpoint_get(struct sk_buff *skb, struct genl_info *info)
 	ep = request_endpoint(mnmap_live_table(mn), info, tb);
 	reply = IS_ERR(ep) ? ERR_CAST(ep) :
 		endpoint_msg(ep, info->snd_portid, info->snd_seq, MNMAP_CMD_ENDPOINT_GET);
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	if (IS_ERR(reply))
 		return PTR_ERR(reply);
 	return reply ? genlmsg_reply(reply, info) : -ENOMEM;

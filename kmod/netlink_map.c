@@ -295,7 +295,7 @@ int mnmap_nl_map_new(struct sk_buff *skb, struct genl_info *info)
 			mn->generation++;
 		ret = send_added(mn, t, info, &msgs, count);
 	}
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return ret;
 }
 
@@ -332,7 +332,7 @@ int mnmap_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 	if (gone)
 		mnmap_map_free(m);
 out:
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return ret;
 }
 
@@ -352,7 +352,7 @@ int mnmap_nl_map_flush(struct sk_buff *skb, struct genl_info *info)
 		mn->generation++;
 		mnmap_nl_notify_count(mn->net, MNMAP_CMD_MAP_FLUSH_NTF, count);
 	}
-	mutex_unlock(&mn->lock);
+	mnmap_write_unlock(mn);
 	return ret ?: mnmap_nl_reply_count(info, count);
 }
 

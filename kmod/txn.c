@@ -52,20 +52,32 @@ struct mnmap_table *mnmap_table_for_write(struct mnmap_net *mn, u32 portid,
 				   "another socket has a transaction open on this namespace");
 		return ERR_PTR(-EBUSY);
 	}
+	/* A change may give the namespace something to serve: hooks first. */
+	ret = mnmap_datapath_start(mn);
+	if (ret)
+		return ERR_PTR(ret);
 	t = mnmap_live_table(mn);
 	if (t)
 		return t;
-	/* The first table: from now on the namespace has traffic to serve. */
 	t = mnmap_table_new();
 	if (!t)
 		return ERR_PTR(-ENOMEM);
-	ret = mnmap_datapath_start(mn);
-	if (ret) {
-		mnmap_table_put(t);
-		return ERR_PTR(ret);
-	}
 	rcu_assign_pointer(mn->table, t);
 	return t;
+}
+
+/*
+ * End a change, done or failed: a namespace left with no map has nothing
+ * to serve, so its hooks go and traffic that mnmap does not manage pays
+ * nothing. The next change that needs them registers them again.
+ */
+void mnmap_write_unlock(struct mnmap_net *mn)
+{
+	struct mnmap_table *t = mnmap_live_table(mn);
+
+	if (!t || !t->n_maps)
+		mnmap_datapath_stop(mn);
+	mutex_unlock(&mn->lock);
 }
 
 int mnmap_txn_begin(struct mnmap_net *mn, u32 portid, bool replace,

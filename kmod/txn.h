@@ -17,6 +17,7 @@ int mnmap_txn_commit(struct mnmap_net *mn, u32 portid, u32 *n_maps,
 		     struct netlink_ext_ack *extack);
 int mnmap_txn_abort(struct mnmap_net *mn, u32 portid,
 		    struct netlink_ext_ack *extack);
+void mnmap_write_unlock(struct mnmap_net *mn);
 void mnmap_txn_release(struct mnmap_net *mn, u32 portid);
 void mnmap_tables_release(struct mnmap_net *mn);
 

@@ -186,6 +186,41 @@ test_drops() {
 	(($(jq .namespace.stats.drop_spoofed <<< "$json") >= 1)) || fail "spoofed drop not counted: $json"
 }
 
+# hooks_on: whether mnmap says its hooks are registered in "host"; where
+# the kernel can list hooks (nfnetlink_hook), it must agree.
+hooks_on() {
+	local said listed
+	said=$(mnmapctl -n host -j host show | jq .datapath)
+	if modprobe -q nfnetlink_hook 2> /dev/null; then
+		listed=$( (in_ns host nft list hooks ip; in_ns host nft list hooks arp) | grep -c mnmap || true)
+		# A disagreement ends the case, whatever the caller expects.
+		[[ $said == true && $listed == 2 || $said == false && $listed == 0 ]] ||
+			{ fail "mnmapctl says datapath $said, nft lists $listed hooks"; exit 1; }
+	fi
+	[[ $said == true ]]
+}
+
+# Hooks are there only while the namespace has a map to serve.
+test_hooks_follow_the_table() {
+	ns host
+	ip -n host link add d0 type dummy
+	! hooks_on || fail "hooks before any table"
+	mnmapctl -n host endpoint add e mac 02:00:00:00:00:09 dev d0
+	! hooks_on || fail "hooks for an endpoint without maps"
+	mnmapctl -n host map add 198.51.100.1 tcp 80 endpoint e
+	hooks_on || fail "no hooks with a map"
+	[[ $(mnmapctl -n host host show) == *"datapath on"* ]] || fail "host show: $(mnmapctl -n host host show)"
+	mnmapctl -n host map del 198.51.100.1 tcp 80 endpoint e
+	! hooks_on || fail "hooks left once the last map went"
+	expect_fail "no such endpoint" mnmapctl -n host map add 198.51.100.1 tcp 80 endpoint nobody
+	! hooks_on || fail "a failed change left hooks"
+	printf 'map add 198.51.100.1 udp 53 endpoint e\n' > /tmp/batch
+	mnmapctl -n host -b /tmp/batch
+	hooks_on || fail "no hooks after a batch"
+	mnmapctl -n host flush
+	! hooks_on || fail "hooks left after a flush"
+}
+
 run_test "outside -> two containers sharing an IP, concurrent sessions" test_outside_to_shared_ip
 run_test "containers sharing an IP -> outside, each gets its replies" test_container_to_outside
 run_test "container -> container on the same host" test_container_to_container
@@ -193,4 +228,5 @@ run_test "ping to the shared IP reaches its icmp endpoint" test_ping_shared_ip
 run_test "a transfer through an MTU 1280 hop completes by path MTU discovery" test_path_mtu
 run_test "ICMP errors reach the container that owns the embedded source" test_icmp_errors
 run_test "unmapped ports and spoofed sources are dropped" test_drops
+run_test "hooks are registered only while there is a map to serve" test_hooks_follow_the_table
 finish

@@ -66,6 +66,7 @@ int print_host(struct ctl *ctl, struct nlattr **top, void *arg)
 	print_addr_attr("vtep", tb[MNMAP_A_HOST_VTEP_IPV4], tb[MNMAP_A_HOST_VTEP_IPV6]);
 	print_addr_attr("gateway", tb[MNMAP_A_HOST_GATEWAY_IPV4],
 			tb[MNMAP_A_HOST_GATEWAY_IPV6]);
+	print_bool("datapath", "datapath on ", tb[MNMAP_A_HOST_DATAPATH]);
 	if (tb[MNMAP_A_HOST_VERSION])
 		print_string("version", "version %s",
 			     nla_get_string(tb[MNMAP_A_HOST_VERSION]));

@@ -72,6 +72,11 @@ enum mnmap_a_host {
 	MNMAP_A_HOST_GATEWAY_IPV6,
 	/* Counters (replies only). */
 	MNMAP_A_HOST_STATS,
+	/*
+	 * Present while the data path's hooks are registered in this
+	 * namespace, that is while it has maps to serve (replies only).
+	 */
+	MNMAP_A_HOST_DATAPATH,
 
 	__MNMAP_A_HOST_MAX,
 	MNMAP_A_HOST_MAX = (__MNMAP_A_HOST_MAX - 1)
