@@ -71,8 +71,11 @@ test_container_to_container() {
 	topology
 	serve c3 80; serve c2 81
 	wait_port c3 80; wait_port c2 81
-	# Another address on the same host, and the same address on another port.
+	# Another address on the same host, and the same address on another
+	# port: c1 holds 198.51.100.10 itself, yet its port 81 is c2's.
 	[[ $(in_ns c1 ncat --recv-only 198.51.100.20 80) == c3 ]] || fail "c1 -> c3"
+	[[ $(in_ns c1 ncat --recv-only 198.51.100.10 81) == c2 ]] || fail "c1 -> c2 on the shared address"
+	[[ $(in_ns c3 ncat --recv-only 198.51.100.10 81) == c2 ]] || fail "c3 -> c2"
 }
 
 # echos_in NS: the echo requests NS's stack has received.

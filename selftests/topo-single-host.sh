@@ -40,20 +40,21 @@ topology() {
 	mnmapctl -n host map add 198.51.100.10 tcp 81 endpoint c2
 	mnmapctl -n host map add 198.51.100.20 tcp 80 endpoint c3
 	mnmapctl -n host map add 198.51.100.10 icmp endpoint c1
+	for c in c1 c2 c3; do
+		mnmapctl -n host container setup "$c" endpoint "$c"
+	done
 }
 
 # container NAME ADDR MAC FIRST LAST: a container joined to the host by a
-# veth, its address on its own interface, its port block mapped to it.
+# veth, its port block mapped to it, set up by `mnmapctl container setup`
+# (its address on its own interface, the gateway route, the policy rules,
+# ip_local_port_range).
 container() {
 	local name=$1 addr=$2 mac=$3 first=$4 last=$5
 	ip -n host link add "h-$name" type veth peer name eth0 netns "$name"
 	ip -n host link set "h-$name" up
 	in_ns host sysctl -qw "net.ipv4.conf.h-$name.rp_filter=0"
-	ip -n "$name" link set eth0 address "$mac" up
-	ip -n "$name" addr add "$addr/32" dev eth0
-	ip -n "$name" route add 169.254.1.1 dev eth0 scope link
-	ip -n "$name" route add default via 169.254.1.1 dev eth0
-	in_ns "$name" sysctl -qw net.ipv4.ip_local_port_range="$first $last"
+	ip -n "$name" link set eth0 address "$mac"
 	mnmapctl -n host endpoint add "$name" mac "$mac" dev "h-$name"
 	mnmapctl -n host map add "$addr" tcp "$first-$last" endpoint "$name"
 	mnmapctl -n host map add "$addr" udp "$first-$last" endpoint "$name"

@@ -47,6 +47,7 @@ int do_monitor(struct ctl *ctl, int argc, char **argv);
 int do_save(struct ctl *ctl, int argc, char **argv);
 int do_stats(struct ctl *ctl, int argc, char **argv);
 int do_flush(struct ctl *ctl, int argc, char **argv);
+int do_container(struct ctl *ctl, int argc, char **argv);
 
 struct nlattr;
 struct nl_msg;
@@ -61,6 +62,10 @@ int map_nest(struct nlattr **top, struct nlattr **tb);
 const char *map_addr(struct nlattr **tb, char *buf, size_t len);
 int host_nest(struct nlattr **top, struct nlattr **tb);
 int endpoint_stats_show(struct ctl *ctl, const char *name);
+int endpoint_get(struct ctl *ctl, const char *name,
+		 int (*fn)(struct ctl *, struct nlattr **, void *), void *arg);
+int map_dump_by_endpoint(struct ctl *ctl, const char *name,
+			 int (*fn)(struct ctl *, struct nlattr **, void *), void *arg);
 int map_stats_show(struct ctl *ctl, int argc, char **argv);
 
 /*

@@ -153,7 +153,7 @@ static int endpoint_add(struct ctl *ctl, int argc, char **argv)
 
 /* One request about one endpoint, its reply printed with @print. */
 static int endpoint_request(struct ctl *ctl, int cmd, struct endpoint_args *a, bool force,
-			    int (*print)(struct ctl *, struct nlattr **, void *))
+			    int (*print)(struct ctl *, struct nlattr **, void *), void *arg)
 {
 	struct nl_msg *msg;
 	struct nlattr *nest;
@@ -175,7 +175,16 @@ static int endpoint_request(struct ctl *ctl, int cmd, struct endpoint_args *a, b
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	return ctl_transact(ctl, msg, print, NULL);
+	return ctl_transact(ctl, msg, print, arg);
+}
+
+/* Ask for endpoint @name; @fn sees the reply. */
+int endpoint_get(struct ctl *ctl, const char *name,
+		 int (*fn)(struct ctl *, struct nlattr **, void *), void *arg)
+{
+	struct endpoint_args a = { .name = name };
+
+	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_GET, &a, false, fn, arg);
 }
 
 static int endpoint_set(struct ctl *ctl, int argc, char **argv)
@@ -189,7 +198,7 @@ static int endpoint_set(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (argc == 1)
 		return error(ctl, "endpoint set: nothing to set");
-	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_SET, &a, false, NULL);
+	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_SET, &a, false, NULL, NULL);
 }
 
 static int endpoint_del(struct ctl *ctl, int argc, char **argv)
@@ -202,7 +211,7 @@ static int endpoint_del(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (argc > 1)
 		return error(ctl, "endpoint del: unexpected '%s'", argv[1]);
-	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_DEL, &a, ctl->force, NULL);
+	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_DEL, &a, ctl->force, NULL, NULL);
 }
 
 struct nl_msg *endpoint_dump_request(struct ctl *ctl, void *arg)
@@ -223,7 +232,7 @@ static int endpoint_show(struct ctl *ctl, int argc, char **argv)
 		if (err)
 			return err;
 		print_open_array(NULL);
-		err = endpoint_request(ctl, MNMAP_CMD_ENDPOINT_GET, &a, false, print_endpoint);
+		err = endpoint_request(ctl, MNMAP_CMD_ENDPOINT_GET, &a, false, print_endpoint, NULL);
 		print_close_array();
 		return err;
 	}
@@ -263,7 +272,7 @@ int endpoint_stats_show(struct ctl *ctl, const char *name)
 		return err;
 	}
 	print_open_array("endpoints");
-	err = endpoint_request(ctl, MNMAP_CMD_ENDPOINT_GET, &a, false, print_endpoint_stats);
+	err = endpoint_request(ctl, MNMAP_CMD_ENDPOINT_GET, &a, false, print_endpoint_stats, NULL);
 	print_close_array();
 	return err;
 }

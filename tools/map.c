@@ -263,6 +263,18 @@ struct nl_msg *map_dump_request(struct ctl *ctl, void *arg)
 	return msg;
 }
 
+/* Dump the maps that have endpoint @name; @fn sees each. */
+int map_dump_by_endpoint(struct ctl *ctl, const char *name,
+			 int (*fn)(struct ctl *, struct nlattr **, void *), void *arg)
+{
+	struct map_args a = { .endpoint = name };
+	struct nl_msg *msg = map_dump_request(ctl, &a);
+
+	if (!msg)
+		return -ENOMEM;
+	return ctl_transact(ctl, msg, fn, arg);
+}
+
 static int map_show(struct ctl *ctl, int argc, char **argv)
 {
 	struct map_args a = { 0 };

@@ -25,7 +25,8 @@ static void usage(void)
 	fprintf(stderr,
 		"Usage: mnmapctl [OPTIONS] OBJECT COMMAND [ARGS...]\n"
 		"       mnmapctl [OPTIONS] -b FILE|-\n"
-		"OBJECT := { endpoint | map | host | stats | monitor | save | flush | help }\n"
+		"OBJECT := { endpoint | map | host | stats | monitor | save | flush |\n"
+		"            container | help }\n"
 		"`mnmapctl OBJECT help` shows an object's commands.\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
 		"             -f[orce] | -V[ersion] | -h[elp] }\n");
@@ -73,6 +74,7 @@ static const struct cmd objects[] = {
 	{ "save", do_save },
 	{ "stats", do_stats },
 	{ "flush", do_flush },
+	{ "container", do_container },
 	{ "help", do_help },
 	{ NULL, NULL },
 };
