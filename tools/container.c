@@ -270,13 +270,17 @@ static int find_stale_addr(struct nlmsghdr *nlh, void *arg)
 	struct nlattr *tb[IFA_MAX + 1];
 	struct stale_addrs *s = arg;
 	struct addr a = { .family = ifa->ifa_family };
+	struct nlattr *local;
 
 	if (nlmsg_parse(nlh, sizeof(*ifa), tb, IFA_MAX, NULL) || !tb[IFA_PROTO] ||
-	    nla_get_u8(tb[IFA_PROTO]) != MNMAP_RTPROT || !tb[IFA_LOCAL] ||
-	    (a.family != AF_INET && a.family != AF_INET6) ||
-	    nla_len(tb[IFA_LOCAL]) != addr_len(&a) || s->n == MAX_ADDRS)
+	    nla_get_u8(tb[IFA_PROTO]) != MNMAP_RTPROT ||
+	    (a.family != AF_INET && a.family != AF_INET6) || s->n == MAX_ADDRS)
 		return 0;
-	memcpy(a.bytes, nla_data(tb[IFA_LOCAL]), addr_len(&a));
+	/* IPv6 gives IFA_LOCAL only for point-to-point addresses. */
+	local = tb[IFA_LOCAL] ?: tb[IFA_ADDRESS];
+	if (!local || nla_len(local) != addr_len(&a))
+		return 0;
+	memcpy(a.bytes, nla_data(local), addr_len(&a));
 	if (s->keep) {
 		if ((int)ifa->ifa_index == s->keep->ifindex)
 			for (int i = 0; i < s->keep->n_addrs; i++)
