@@ -65,6 +65,15 @@ run ip -n c1 -br addr show dev eth0
 run ip -n c2 -br addr show dev eth0
 echo "The router learnt one MAC for the shared IP: the host's uplink."
 run ip -n router neigh show 198.51.100.10
+echo "'mnmapctl container setup c1 endpoint c1' configured c1: its address, the"
+echo "gateway route, its port block, and policy rules so that it delivers to"
+echo "itself only the ports it owns."
+run ip -n c1 rule show
+run ip -n c1 route show
+
+say "Scenario 3: a container reaches a neighbour that shares its own IP"
+printf '$ ip netns exec c1 ncat --recv-only 198.51.100.10 81   (c1 holds this IP too)\n'
+in_ns c1 ncat --recv-only 198.51.100.10 81
 
 say "Scenario 6: both containers connect out at once; replies find their way back"
 in_ns client ncat -lk -p 7000 -c 'echo "you are $NCAT_REMOTE_ADDR port $NCAT_REMOTE_PORT"' &
@@ -74,6 +83,18 @@ in_ns c1 ncat --recv-only 192.0.2.2 7000
 printf '$ ip netns exec c2 ncat --recv-only 192.0.2.2 7000   (c2 owns ports 30000-39999)\n'
 in_ns c2 ncat --recv-only 192.0.2.2 7000
 kill %% 2>/dev/null || true
+
+say "Scenario 10: ping, and path MTU discovery through a 1280-byte hop"
+run ip netns exec client ping -c 1 198.51.100.10
+run ip -n router link set r-client mtu 1280
+head -c 1000000 /dev/zero > /tmp/demo-big
+in_ns c1 ncat -l -p 8080 --send-only < /tmp/demo-big &
+wait_port c1 8080
+mnmapctl -n host map add 198.51.100.10 tcp 8080 endpoint c1
+printf '$ ip netns exec client ncat --recv-only 198.51.100.10 8080 | wc -c\n'
+in_ns client ncat --recv-only 198.51.100.10 8080 | wc -c
+echo "The router's 'fragmentation needed' reached c1 by the header it carries:"
+run ip -n c1 route get 192.0.2.2
 
 say "Cleaning up"
 cleanup_all

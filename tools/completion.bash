@@ -13,22 +13,25 @@ _mnmapctl() {
 	-n|--netns) COMPREPLY=($(compgen -W "$(ip netns list 2>/dev/null | cut -d' ' -f1)" -- "$cur")); return ;;
 	-b|--batch) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	dev|uplink|vxlan) COMPREPLY=($(compgen -W "$(ls /sys/class/net)" -- "$cur")); return ;;
-	endpoint) [[ $obj == map ]] && COMPREPLY=($(compgen -W "$(mnmapctl -j endpoint show 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
+	setup|teardown) [[ $obj == container ]] && COMPREPLY=($(compgen -W "$(ip netns list 2>/dev/null | cut -d' ' -f1)" -- "$cur")); return ;;
+	endpoint) [[ $obj == map || $obj == container ]] && COMPREPLY=($(compgen -W "$(mnmapctl -j endpoint show 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
 	esac
 	if [[ -z $obj ]]; then
-		COMPREPLY=($(compgen -W "endpoint map host stats monitor save flush help -j -p -n -b -f -V" -- "$cur"))
+		COMPREPLY=($(compgen -W "endpoint map host stats monitor save flush container help -j -p -n -b -f -V" -- "$cur"))
 	elif [[ -z $cmd ]]; then
 		case $obj in
 		endpoint) COMPREPLY=($(compgen -W "add set del show help" -- "$cur")) ;;
 		map) COMPREPLY=($(compgen -W "add del show flush help" -- "$cur")) ;;
 		host) COMPREPLY=($(compgen -W "set show help" -- "$cur")) ;;
 		stats) COMPREPLY=($(compgen -W "show help" -- "$cur")) ;;
+		container) COMPREPLY=($(compgen -W "setup teardown help" -- "$cur")) ;;
 		esac
 	else
 		case $obj in
 		endpoint) COMPREPLY=($(compgen -W "mac dev vtep vni" -- "$cur")) ;;
 		map) COMPREPLY=($(compgen -W "tcp udp icmp endpoint weight tenant" -- "$cur")) ;;
 		host) COMPREPLY=($(compgen -W "uplink vxlan vtep gateway" -- "$cur")) ;;
+		container) [[ $cmd == setup ]] && COMPREPLY=($(compgen -W "endpoint" -- "$cur")) ;;
 		esac
 	fi
 }
