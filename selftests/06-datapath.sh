@@ -189,6 +189,31 @@ test_drops() {
 	(($(jq .namespace.stats.drop_spoofed <<< "$json") >= 1)) || fail "spoofed drop not counted: $json"
 }
 
+# A map moves back and forth between c1 and c2, each move one atomic
+# batch, while a UDP stream flows: nothing sent while one owned the port
+# reaches the other, and no datagram meets a table without the map.
+test_move_under_traffic() {
+	topology
+	mnmapctl -n host map add 198.51.100.10 udp 9000 endpoint c1
+	in_ns c1 "$MNMAP_TOP/selftests/map_move.py" recv /tmp/got.c1 &
+	in_ns c2 "$MNMAP_TOP/selftests/map_move.py" recv /tmp/got.c2 &
+	sleep 1
+	before=$(mnmapctl -n host -j stats show | jq .namespace.stats.drop_unmapped)
+	in_ns client "$MNMAP_TOP/selftests/map_move.py" send 198.51.100.10 9000 8 > /tmp/sent &
+	sender=$!
+	in_ns host "$MNMAP_TOP/selftests/map_move.py" move 198.51.100.10 9000 c1 c2 6 > /tmp/moves
+	wait $sender
+	sleep 1
+	sent=$(cat /tmp/sent)
+	got=$(($(wc -l < /tmp/got.c1) + $(wc -l < /tmp/got.c2)))
+	echo "sent $sent, received $got ($(wc -l < /tmp/got.c1) by c1, $(wc -l < /tmp/got.c2) by c2)"
+	"$MNMAP_TOP/selftests/map_move.py" check /tmp/moves c1:/tmp/got.c1 c2:/tmp/got.c2
+	(($(wc -l < /tmp/got.c1) > 0 && $(wc -l < /tmp/got.c2) > 0)) || fail "one container got nothing"
+	after=$(mnmapctl -n host -j stats show | jq .namespace.stats.drop_unmapped)
+	((after == before)) || fail "$((after - before)) datagrams met a table without the map"
+	((got * 100 >= sent * 95)) || fail "lost $((sent - got)) of $sent datagrams"
+}
+
 # hooks_on: whether mnmap says its hooks are registered in "host"; where
 # the kernel can list hooks (nfnetlink_hook), it must agree.
 hooks_on() {
@@ -231,5 +256,6 @@ run_test "ping to the shared IP reaches its icmp endpoint" test_ping_shared_ip
 run_test "a transfer through an MTU 1280 hop completes by path MTU discovery" test_path_mtu
 run_test "ICMP errors reach the container that owns the embedded source" test_icmp_errors
 run_test "unmapped ports and spoofed sources are dropped" test_drops
+run_test "moving a map under traffic never delivers to a container that does not own it" test_move_under_traffic
 run_test "hooks are registered only while there is a map to serve" test_hooks_follow_the_table
 finish
