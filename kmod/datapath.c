@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The netfilter data path (IPv4): a packet that arrives on the uplink, or
- * from a container, for a mapped (address, protocol, port) goes straight to
- * the endpoint's device with its destination MAC rewritten: no NAT, no
- * routing, no bridge. ARP for mapped addresses (on the uplink) and for the
- * containers' gateway (on their devices) is answered here, so shared
- * addresses never make an ARP table flap.
+ * The netfilter data path, what IPv4 and IPv6 share: a packet that
+ * arrives on the uplink, or from a container, for a mapped (address,
+ * protocol, port) goes straight to the endpoint's device with its
+ * destination MAC rewritten: no NAT, no routing, no bridge. A container
+ * may only send from what it owns. The families key packets (ipv4.c,
+ * ipv6.c); this file decides, delivers, and registers the hooks.
  */
 
 #include "datapath.h"
@@ -14,24 +14,13 @@
 #include "table.h"
 
 #include <linux/etherdevice.h>
-#include <linux/icmp.h>
-#include <linux/if_arp.h>
-#include <linux/ip.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_arp.h>
 #include <linux/netfilter_ipv4.h>
-#include <net/arp.h>
-#include <net/ip.h>
+#include <linux/netfilter_ipv6.h>
 
-/* Where a packet came from, as far as mnmap is concerned. */
-enum mnmap_origin {
-	MNMAP_FROM_ELSEWHERE,
-	MNMAP_FROM_UPLINK,
-	MNMAP_FROM_ENDPOINT,
-};
-
-static enum mnmap_origin origin(struct mnmap_net *mn, struct mnmap_table *t,
-				const struct net_device *dev)
+enum mnmap_origin mnmap_origin(struct mnmap_net *mn, struct mnmap_table *t,
+			       const struct net_device *dev)
 {
 	struct mnmap_host *host = rcu_dereference(mn->host);
 
@@ -40,106 +29,6 @@ static enum mnmap_origin origin(struct mnmap_net *mn, struct mnmap_table *t,
 	if (mnmap_dev_is_endpoint(t, dev->ifindex))
 		return MNMAP_FROM_ENDPOINT;
 	return MNMAP_FROM_ELSEWHERE;
-}
-
-/* What packet_keys() could tell about a packet. */
-enum mnmap_keys {
-	MNMAP_KEYS_ADDR,	/* addresses only: later fragments, other protocols */
-	MNMAP_KEYS_FULL,	/* (address, protocol, port) both ways */
-};
-
-static void ipv4_key(struct mnmap_key *k, __be32 addr, u8 proto)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = AF_INET;
-	k->proto = proto;
-	k->addr.v4 = addr;
-}
-
-/*
- * The ports of the TCP or UDP header at @off into @dst and @src; ICMP
- * echo is keyed by port 0 (its icmp map). False for anything else.
- */
-static bool l4_keys(const struct sk_buff *skb, unsigned int off,
-		    struct mnmap_key *dst, struct mnmap_key *src)
-{
-	switch (dst->proto) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP: {
-		__be16 _ports[2];
-		const __be16 *ports;
-
-		ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
-		if (!ports)
-			return false;
-		src->port = ntohs(ports[0]);
-		dst->port = ntohs(ports[1]);
-		return true;
-	}
-	case IPPROTO_ICMP: {
-		struct icmphdr _icmp;
-		const struct icmphdr *icmp;
-
-		icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
-		return icmp && (icmp->type == ICMP_ECHO || icmp->type == ICMP_ECHOREPLY);
-	}
-	default:
-		return false;
-	}
-}
-
-/*
- * An ICMP error is about a packet that its destination sent: it belongs
- * to whoever owns the embedded source, and whoever sends it must own the
- * embedded destination. The keys are those of the embedded header,
- * reversed. False when the embedded header is unusable, or does not come
- * from the address the error goes to.
- */
-static bool icmp_error_keys(const struct sk_buff *skb, unsigned int off, __be32 daddr,
-			    struct mnmap_key *dst, struct mnmap_key *src)
-{
-	const struct iphdr *inner;
-	struct iphdr _inner;
-
-	inner = skb_header_pointer(skb, off, sizeof(_inner), &_inner);
-	if (!inner || inner->version != 4 || inner->ihl < 5 || inner->saddr != daddr ||
-	    (inner->frag_off & htons(IP_OFFSET)))
-		return false;
-	ipv4_key(dst, inner->saddr, inner->protocol);
-	ipv4_key(src, inner->daddr, inner->protocol);
-	return l4_keys(skb, off + inner->ihl * 4, src, dst);
-}
-
-/*
- * Fill @dst and @src with the keys of the packet's destination and source
- * (address, protocol, port). ICMP errors are keyed by the header they
- * carry, so that path MTU discovery and port unreachables reach the
- * container whose connection they concern.
- */
-static enum mnmap_keys packet_keys(struct sk_buff *skb, struct mnmap_key *dst,
-				   struct mnmap_key *src)
-{
-	const struct iphdr *iph = ip_hdr(skb);
-	unsigned int off = ip_hdrlen(skb);
-	struct mnmap_key idst, isrc;
-	struct icmphdr _icmp;
-	const struct icmphdr *icmp;
-
-	ipv4_key(dst, iph->daddr, iph->protocol);
-	ipv4_key(src, iph->saddr, iph->protocol);
-	if (iph->frag_off & htons(IP_OFFSET))
-		return MNMAP_KEYS_ADDR;
-	if (l4_keys(skb, off, dst, src))
-		return MNMAP_KEYS_FULL;
-	if (iph->protocol != IPPROTO_ICMP)
-		return MNMAP_KEYS_ADDR;
-	icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
-	if (!icmp || !icmp_is_err(icmp->type) ||
-	    !icmp_error_keys(skb, off + sizeof(*icmp), iph->daddr, &idst, &isrc))
-		return MNMAP_KEYS_ADDR;
-	*dst = idst;
-	*src = isrc;
-	return MNMAP_KEYS_FULL;
 }
 
 /* One endpoint of @m: by weight, the same one for every packet of a flow. */
@@ -172,8 +61,8 @@ static bool lives_behind(const struct mnmap_map *m, const struct net_device *dev
 	return false;
 }
 
-static unsigned int drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
-			 enum mnmap_drop why)
+unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
+			enum mnmap_drop why)
 {
 	mnmap_stats_dropped(mn->stats, why);
 	if (ep)
@@ -186,7 +75,7 @@ static unsigned int drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
  * header of a frame from @dev to @mac and queue it on @dev. The caller
  * has counted it; the skb is always consumed.
  */
-static unsigned int transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac)
+unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac)
 {
 	u8 to[ETH_ALEN];
 	struct ethhdr *eth;
@@ -218,51 +107,14 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 	struct net_device *dev;
 
 	if (!loc->ifindex)
-		return drop(mn, ep, MNMAP_DROP_REMOTE);
+		return mnmap_drop(mn, ep, MNMAP_DROP_REMOTE);
 	dev = dev_get_by_index_rcu(mn->net, loc->ifindex);
 	if (!dev)
-		return drop(mn, ep, MNMAP_DROP_NO_DEVICE);
+		return mnmap_drop(mn, ep, MNMAP_DROP_NO_DEVICE);
 	mnmap_stats_delivered(mn->stats, len);
 	mnmap_traffic_delivered(m->stats, len);
 	mnmap_stats_delivered(ep->stats, len);
-	return transmit(skb, dev, loc->mac);
-}
-
-static bool is_echo_request(const struct sk_buff *skb)
-{
-	struct icmphdr _icmp;
-	const struct icmphdr *icmp;
-
-	if (ip_hdr(skb)->protocol != IPPROTO_ICMP)
-		return false;
-	icmp = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_icmp), &_icmp);
-	return icmp && icmp->type == ICMP_ECHO && !icmp->code;
-}
-
-/*
- * An echo request to a managed address that no icmp map claims: mnmap
- * answers it itself, so that a shared address answers ping whoever runs
- * behind it.
- */
-static unsigned int answer_echo(struct sk_buff *skb, struct net_device *dev)
-{
-	unsigned int off = ip_hdrlen(skb);
-	struct icmphdr *icmp;
-	struct iphdr *iph;
-
-	if (skb_ensure_writable(skb, off + sizeof(*icmp)))
-		return NF_DROP;
-	iph = ip_hdr(skb);
-	icmp = (struct icmphdr *)(skb_network_header(skb) + off);
-	icmp->type = ICMP_ECHOREPLY;
-	csum_replace2(&icmp->checksum, htons(ICMP_ECHO << 8), htons(ICMP_ECHOREPLY << 8));
-	swap(iph->saddr, iph->daddr);
-	iph->ttl = IPDEFTTL;
-	ip_send_check(iph);
-	/* The payload changed under a checksum the receiver might trust. */
-	if (skb->ip_summed == CHECKSUM_COMPLETE)
-		skb->ip_summed = CHECKSUM_NONE;
-	return transmit(skb, dev, eth_hdr(skb)->h_source);
+	return mnmap_transmit(skb, dev, loc->mac);
 }
 
 /*
@@ -275,72 +127,52 @@ static bool owns_source(struct mnmap_table *t, struct mnmap_key *src,
 {
 	struct mnmap_map *m;
 
-	if (keys == MNMAP_KEYS_ADDR || src->proto == IPPROTO_ICMP)
+	if (keys == MNMAP_KEYS_ADDR || !mnmap_proto_has_ports(src->proto))
 		return mnmap_addr_managed(t, src);
 	m = mnmap_lookup(t, src);
 	return m && lives_behind(m, dev);
 }
 
-static unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
-				  const struct nf_hook_state *state)
+/*
+ * The ports of the TCP or UDP header at @off into @dst and @src (whose
+ * proto is set). False for other protocols, or a header cut short.
+ */
+bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
+		     struct mnmap_key *dst, struct mnmap_key *src)
 {
-	struct mnmap_net *mn = priv;
-	struct mnmap_table *t = rcu_dereference(mn->table);
-	struct mnmap_key dst, src;
-	enum mnmap_origin from;
-	enum mnmap_keys keys;
+	__be16 _ports[2];
+	const __be16 *ports;
+
+	if (!mnmap_proto_has_ports(dst->proto))
+		return false;
+	ports = skb_header_pointer(skb, off, sizeof(_ports), _ports);
+	if (!ports)
+		return false;
+	src->port = ntohs(ports[0]);
+	dst->port = ntohs(ports[1]);
+	return true;
+}
+
+/*
+ * What both families decide once a packet is keyed: a container's source
+ * must be its own; a mapped destination is delivered; what mnmap does not
+ * manage passes. Returns a verdict, or MNMAP_UNCLAIMED for a managed
+ * address that no map claims: the caller may answer an echo, and must
+ * otherwise drop it, so that it never leaks into the host's stack.
+ */
+int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
+		const struct net_device *in, enum mnmap_origin from,
+		enum mnmap_keys keys, struct mnmap_key *dst, struct mnmap_key *src)
+{
 	struct mnmap_map *m;
 
-	if (!t)
-		return NF_ACCEPT;
-	from = origin(mn, t, state->in);
-	if (from == MNMAP_FROM_ELSEWHERE)
-		return NF_ACCEPT;
-	keys = packet_keys(skb, &dst, &src);
-	if (from == MNMAP_FROM_ENDPOINT && !owns_source(t, &src, keys, state->in))
-		return drop(mn, NULL, MNMAP_DROP_SPOOFED);
-	m = keys == MNMAP_KEYS_FULL ? mnmap_lookup(t, &dst) : NULL;
+	if (from == MNMAP_FROM_ENDPOINT && !owns_source(t, src, keys, in))
+		return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
+	m = keys == MNMAP_KEYS_FULL ? mnmap_lookup(t, dst) : NULL;
 	if (m)
 		/* Remote endpoints (MNMAP_DROP_REMOTE) need the VXLAN path. */
 		return deliver(mn, skb, m, pick(m, skb));
-	if (!mnmap_addr_managed(t, &dst))
-		return NF_ACCEPT;
-	if (keys == MNMAP_KEYS_FULL && is_echo_request(skb))
-		return answer_echo(skb, state->in);
-	/* Never leak traffic for a managed address into the host's stack. */
-	return drop(mn, NULL, MNMAP_DROP_UNMAPPED);
-}
-
-/* Answer ARP for mapped addresses on the uplink, and for the gateway on endpoint devices. */
-static unsigned int mnmap_arp_in(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
-{
-	struct mnmap_net *mn = priv;
-	struct mnmap_table *t = rcu_dereference(mn->table);
-	struct net_device *dev = state->in;
-	const struct arphdr *arp;
-	struct mnmap_key target = { .family = AF_INET };
-	enum mnmap_origin from;
-	const u8 *p;
-	__be32 sip, tip;
-
-	if (!t || !pskb_may_pull(skb, arp_hdr_len(dev)))
-		return NF_ACCEPT;
-	arp = arp_hdr(skb);
-	if (arp->ar_hrd != htons(ARPHRD_ETHER) || arp->ar_pro != htons(ETH_P_IP) ||
-	    arp->ar_hln != ETH_ALEN || arp->ar_pln != 4 || arp->ar_op != htons(ARPOP_REQUEST))
-		return NF_ACCEPT;
-	p = (const u8 *)(arp + 1);
-	memcpy(&sip, p + ETH_ALEN, 4);
-	memcpy(&tip, p + 2 * ETH_ALEN + 4, 4);
-	target.addr.v4 = tip;
-	from = origin(mn, t, dev);
-	if (!(from == MNMAP_FROM_UPLINK && mnmap_addr_managed(t, &target)) &&
-	    !(from == MNMAP_FROM_ENDPOINT && tip == MNMAP_CONTAINER_GATEWAY))
-		return NF_ACCEPT;
-	arp_send(ARPOP_REPLY, ETH_P_ARP, sip, dev, tip, p, dev->dev_addr, p);
-	consume_skb(skb);
-	return NF_STOLEN;
+	return mnmap_addr_managed(t, dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
 }
 
 static const struct nf_hook_ops mnmap_hook_templates[] = {
@@ -349,6 +181,12 @@ static const struct nf_hook_ops mnmap_hook_templates[] = {
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
 		.priority = NF_IP_PRI_FIRST + 1,
+	},
+	{
+		.hook = mnmap_ipv6_in,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_FIRST + 1,
 	},
 	{
 		.hook = mnmap_arp_in,

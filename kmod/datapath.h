@@ -2,12 +2,59 @@
 #ifndef _MNMAP_DATAPATH_H
 #define _MNMAP_DATAPATH_H
 
-struct mnmap_net;
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <uapi/linux/mnmap.h>
 
-/* The link-local gateway that containers route through; mnmap answers ARP for it. */
+#include "stats.h"
+
+struct mnmap_endpoint;
+struct mnmap_key;
+struct mnmap_net;
+struct mnmap_table;
+
+/* The link-local gateway that containers route through; mnmap answers for it. */
 #define MNMAP_CONTAINER_GATEWAY htonl(0xa9fe0101)	/* 169.254.1.1 */
+#define MNMAP_CONTAINER_GATEWAY6 \
+	((struct in6_addr){ { { 0xfe, 0x80, [15] = 0x01 } } })	/* fe80::1 */
 
 int mnmap_datapath_start(struct mnmap_net *mn);
 void mnmap_datapath_stop(struct mnmap_net *mn);
+
+/* What the families (ipv4.c, ipv6.c) share with the common path. */
+
+/* Where a packet came from, as far as mnmap is concerned. */
+enum mnmap_origin {
+	MNMAP_FROM_ELSEWHERE,
+	MNMAP_FROM_UPLINK,
+	MNMAP_FROM_ENDPOINT,
+};
+
+/* What a family could tell about a packet. */
+enum mnmap_keys {
+	MNMAP_KEYS_ADDR,	/* addresses only: later fragments, other protocols */
+	MNMAP_KEYS_FULL,	/* (address, protocol, port) both ways */
+};
+
+/* mnmap_steer(): a managed address that no map claims. */
+#define MNMAP_UNCLAIMED (-1)
+
+enum mnmap_origin mnmap_origin(struct mnmap_net *mn, struct mnmap_table *t,
+			       const struct net_device *dev);
+bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
+		     struct mnmap_key *dst, struct mnmap_key *src);
+int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
+		const struct net_device *in, enum mnmap_origin from,
+		enum mnmap_keys keys, struct mnmap_key *dst, struct mnmap_key *src);
+unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac);
+unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
+			enum mnmap_drop why);
+
+unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
+			   const struct nf_hook_state *state);
+unsigned int mnmap_arp_in(void *priv, struct sk_buff *skb,
+			  const struct nf_hook_state *state);
+unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
+			   const struct nf_hook_state *state);
 
 #endif /* _MNMAP_DATAPATH_H */

@@ -29,7 +29,7 @@ struct mnmap_net {
 	/* Bumped by every visible change; lets dumps detect interruptions. */
 	u32 generation;
 	/* The data path's hooks, registered once there is a table to serve. */
-	struct nf_hook_ops hooks[2];
+	struct nf_hook_ops hooks[3];
 	bool hooks_on;
 	/* The namespace's counters: everything delivered, every drop. */
 	struct mnmap_pcpu_stats __percpu *stats;

@@ -1,17 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The single-host data path (IPv4), with real clients, on the topology of
+# The single-host data path, with real clients, on the topology of
 # topo-single-host.sh: outside -> containers sharing an IP, containers ->
-# outside, container -> container, ping, drops.
+# outside, container -> container, ping, ICMP errors and path MTU, drops,
+# moves under traffic. Most cases run once per address family.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo-single-host.sh"
+
+# family 4|6: the addresses the cases use.
+family() {
+	FAM=$1
+	if ((FAM == 4)); then
+		SHARED=198.51.100.10 OTHER=198.51.100.20 CLIENT=192.0.2.2 ECHOS=IcmpInEchos
+	else
+		SHARED=2001:db8:100::10 OTHER=2001:db8:100::20 CLIENT=2001:db8:c::2 ECHOS=Icmp6InEchos
+	fi
+}
+family 4
 
 no_nat() {
 	for n in host router; do
 		! in_ns "$n" nft list ruleset 2>/dev/null | grep -qi nat || fail "NAT rule in $n"
 	done
-	[[ ! -e /proc/net/nf_conntrack ]] || ! grep -q "dst=198.51.100" /proc/net/nf_conntrack ||
+	[[ ! -e /proc/net/nf_conntrack ]] || ! grep -Eq "dst=(198.51.100|2001:db8:100)" /proc/net/nf_conntrack ||
 		fail "conntrack saw mnmap traffic"
 }
 
@@ -21,29 +33,29 @@ test_outside_to_shared_ip() {
 	wait_port c1 80; wait_port c2 81; wait_port c3 80
 	# Concurrent sessions to the two containers behind one address.
 	for i in 1 2 3 4; do
-		in_ns client ncat --recv-only 198.51.100.10 80 > "/tmp/s80.$i" &
-		in_ns client ncat --recv-only 198.51.100.10 81 > "/tmp/s81.$i" &
+		in_ns client ncat --recv-only "$SHARED" 80 > "/tmp/s80.$i" &
+		in_ns client ncat --recv-only "$SHARED" 81 > "/tmp/s81.$i" &
 	done
 	wait $(jobs -p | tail -n 8)
 	for i in 1 2 3 4; do
 		[[ $(cat /tmp/s80.$i) == c1 ]] || fail "port 80 answered by '$(cat /tmp/s80.$i)'"
 		[[ $(cat /tmp/s81.$i) == c2 ]] || fail "port 81 answered by '$(cat /tmp/s81.$i)'"
 	done
-	[[ $(in_ns client ncat --recv-only 198.51.100.20 80) == c3 ]] || fail "c3"
+	[[ $(in_ns client ncat --recv-only "$OTHER" 80) == c3 ]] || fail "c3"
 	# Counters: each container's endpoint and map saw its sessions.
 	json=$(mnmapctl -n host -j stats show)
 	for c in c1 c2; do
 		n=$(jq ".endpoints[] | select(.name == \"$c\") | .stats.packets" <<< "$json")
 		((n >= 8)) || fail "$c counted $n packets: $json"
 	done
-	n=$(jq '.maps[] | select(.addr == "198.51.100.10" and .port == 80 and .port_last == 80) | .stats.packets' <<< "$json")
+	n=$(jq --arg a "$SHARED" '.maps[] | select(.addr == $a and .port == 80 and .port_last == 80) | .stats.packets' <<< "$json")
 	((n >= 8)) || fail "map 80 counted $n packets"
 	((n <= $(jq .namespace.stats.packets <<< "$json"))) || fail "namespace total"
 	[[ $(mnmapctl -n host stats show endpoint c3) =~ ^"endpoint c3 packets "[1-9][0-9]*" bytes "[1-9][0-9]*" drops: unmapped 0 spoofed 0 no-device 0 remote 0"$ ]] ||
 		fail "$(mnmapctl -n host stats show endpoint c3)"
 	# The router learnt the host's uplink MAC for the shared address, once.
 	mac=$(ip -n host -j link show eth0 | jq -r '.[0].address')
-	[[ $(ip -n router -j neigh show 198.51.100.10 | jq -r '.[0].lladdr') == "$mac" ]] ||
+	[[ $(ip -n router -j neigh show "$SHARED" | jq -r '.[0].lladdr') == "$mac" ]] ||
 		fail "router's neighbour for the shared address: $(ip -n router neigh)"
 	no_nat
 }
@@ -54,15 +66,17 @@ test_container_to_outside() {
 	wait_port client 7000
 	# Both containers that share the address open connections at once.
 	for i in 1 2 3; do
-		in_ns c1 ncat --recv-only 192.0.2.2 7000 > "/tmp/o1.$i" &
-		in_ns c2 ncat --recv-only 192.0.2.2 7000 > "/tmp/o2.$i" &
+		in_ns c1 ncat --recv-only "$CLIENT" 7000 > "/tmp/o1.$i" &
+		in_ns c2 ncat --recv-only "$CLIENT" 7000 > "/tmp/o2.$i" &
 	done
 	wait $(jobs -p | tail -n 6)
 	for i in 1 2 3; do
-		read -r a p < <(tr : ' ' < "/tmp/o1.$i")
-		[[ $a == 198.51.100.10 ]] && ((p >= 20000 && p <= 29999)) || fail "c1 seen as '$(cat /tmp/o1.$i)'"
-		read -r a p < <(tr : ' ' < "/tmp/o2.$i")
-		[[ $a == 198.51.100.10 ]] && ((p >= 30000 && p <= 39999)) || fail "c2 seen as '$(cat /tmp/o2.$i)'"
+		seen=$(cat "/tmp/o1.$i")
+		a=${seen%:*} p=${seen##*:}
+		[[ $a == "$SHARED" ]] && ((p >= 20000 && p <= 29999)) || fail "c1 seen as '$seen'"
+		seen=$(cat "/tmp/o2.$i")
+		a=${seen%:*} p=${seen##*:}
+		[[ $a == "$SHARED" ]] && ((p >= 30000 && p <= 39999)) || fail "c2 seen as '$seen'"
 	done
 	no_nat
 }
@@ -72,26 +86,26 @@ test_container_to_container() {
 	serve c3 80; serve c2 81
 	wait_port c3 80; wait_port c2 81
 	# Another address on the same host, and the same address on another
-	# port: c1 holds 198.51.100.10 itself, yet its port 81 is c2's.
-	[[ $(in_ns c1 ncat --recv-only 198.51.100.20 80) == c3 ]] || fail "c1 -> c3"
-	[[ $(in_ns c1 ncat --recv-only 198.51.100.10 81) == c2 ]] || fail "c1 -> c2 on the shared address"
-	[[ $(in_ns c3 ncat --recv-only 198.51.100.10 81) == c2 ]] || fail "c3 -> c2"
+	# port: c1 holds the shared address itself, yet its port 81 is c2's.
+	[[ $(in_ns c1 ncat --recv-only "$OTHER" 80) == c3 ]] || fail "c1 -> c3"
+	[[ $(in_ns c1 ncat --recv-only "$SHARED" 81) == c2 ]] || fail "c1 -> c2 on the shared address"
+	[[ $(in_ns c3 ncat --recv-only "$SHARED" 81) == c2 ]] || fail "c3 -> c2"
 }
 
 # echos_in NS: the echo requests NS's stack has received.
 echos_in() {
-	in_ns "$1" nstat -saz IcmpInEchos | awk '/IcmpInEchos/ { print $2 }'
+	in_ns "$1" nstat -saz "$ECHOS" | awk -v c="$ECHOS" '$1 == c { print $2 }'
 }
 
 test_ping_shared_ip() {
 	topology
-	in_ns client ping -c 2 -W 2 198.51.100.10 > /dev/null || fail "echo to the shared address"
+	in_ns client ping -c 2 -W 2 "$SHARED" > /dev/null || fail "echo to the shared address"
 	(($(echos_in c1) == 2)) || fail "c1, the icmp map's endpoint, saw $(echos_in c1) echo requests"
 	(($(echos_in c2) == 0)) || fail "c2 saw echo requests"
 	# Without an icmp map, mnmap answers for the address itself.
-	mnmapctl -n host map del 198.51.100.10 icmp endpoint c1
-	in_ns client ping -c 2 -W 2 198.51.100.10 > /dev/null || fail "no answer without an icmp map"
-	in_ns c2 ping -c 1 -W 2 198.51.100.20 > /dev/null || fail "no answer to a container"
+	mnmapctl -n host map del "$SHARED" icmp endpoint c1
+	in_ns client ping -c 2 -W 2 "$SHARED" > /dev/null || fail "no answer without an icmp map"
+	in_ns c2 ping -c 1 -W 2 "$OTHER" > /dev/null || fail "no answer to a container"
 	(($(echos_in c1) == 2 && $(echos_in c2) == 0 && $(echos_in c3) == 0)) ||
 		fail "a container answered for mnmap"
 }
@@ -105,22 +119,22 @@ test_path_mtu() {
 	head -c 2000000 /dev/urandom > /tmp/big
 	in_ns c1 ncat -l -p 80 --send-only < /tmp/big &
 	wait_port c1 80
-	in_ns client timeout 60 ncat --recv-only 198.51.100.10 80 > /tmp/got ||
+	in_ns client timeout 60 ncat --recv-only "$SHARED" 80 > /tmp/got ||
 		fail "the download did not complete"
 	cmp -s /tmp/big /tmp/got || fail "got $(stat -c %s /tmp/got) bytes, not the file"
-	in_ns c1 ip route get 192.0.2.2 | grep -q "mtu 1280" ||
-		fail "c1 did not learn the path MTU: $(in_ns c1 ip route get 192.0.2.2)"
+	in_ns c1 ip route get "$CLIENT" | grep "mtu 1280" > /dev/null ||
+		fail "c1 did not learn the path MTU: $(in_ns c1 ip route get "$CLIENT")"
 	no_nat
 }
 
 # udp_refused NS PORT: a UDP datagram from PORT to a closed port of the
 # client comes back as "connection refused" (an ICMP port unreachable).
 udp_refused() {
-	in_ns "$1" /usr/bin/python3 - "$2" <<-'EOF'
+	in_ns "$1" /usr/bin/python3 - "$2" "$CLIENT" <<-'EOF'
 	import socket, sys
-	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s = socket.socket(socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET, socket.SOCK_DGRAM)
 	s.bind(("", int(sys.argv[1])))
-	s.connect(("192.0.2.2", 7999))
+	s.connect((sys.argv[2], 7999))
 	s.settimeout(3)
 	s.send(b"x")
 	try:
@@ -140,21 +154,30 @@ test_icmp_errors() {
 	udp_refused c2 35000 || fail "c2 did not get its port unreachable"
 	# An error about a port nobody owns goes nowhere, and is counted.
 	before=$(mnmapctl -n host -j stats show | jq .namespace.stats.drop_unmapped)
-	in_ns client /usr/bin/python3 - <<-'EOF'
-	import socket, struct
+	in_ns client /usr/bin/python3 - "$CLIENT" "$SHARED" <<-'EOF'
+	import socket, struct, sys
 
 	def csum(b):
 	    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
 	    s = (s >> 16) + (s & 0xffff)
 	    return ~(s + (s >> 16)) & 0xffff
 
-	me, them = socket.inet_aton("192.0.2.2"), socket.inet_aton("198.51.100.10")
-	inner = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0, them, me)
-	inner += struct.pack("!HHHH", 5555, 7999, 8, 0)
-	msg = struct.pack("!BBHI", 3, 3, 0, 0) + inner
-	msg = msg[:2] + struct.pack("!H", csum(msg)) + msg[4:]
-	s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-	s.sendto(msg, ("198.51.100.10", 0))
+	me, them = sys.argv[1], sys.argv[2]
+	udp = struct.pack("!HHHH", 5555, 7999, 8, 0)
+	if ":" in me:
+	    # The kernel fills in an ICMPv6 checksum (pseudo-header included).
+	    inner = struct.pack("!IHBB16s16s", 6 << 28, 8, 17, 64,
+	                        socket.inet_pton(socket.AF_INET6, them),
+	                        socket.inet_pton(socket.AF_INET6, me)) + udp
+	    msg = struct.pack("!BBHI", 1, 4, 0, 0) + inner
+	    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+	else:
+	    inner = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 0, 0, 64, 17, 0,
+	                        socket.inet_aton(them), socket.inet_aton(me)) + udp
+	    msg = struct.pack("!BBHI", 3, 3, 0, 0) + inner
+	    msg = msg[:2] + struct.pack("!H", csum(msg)) + msg[4:]
+	    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+	s.sendto(msg, (them, 0))
 	EOF
 	sleep 1
 	after=$(mnmapctl -n host -j stats show | jq .namespace.stats.drop_unmapped)
@@ -170,16 +193,16 @@ test_drops() {
 	in_ns host timeout 6 tcpdump -ni eth0 -Q out -c 1 -w /tmp/leak.pcap 'tcp port 8080' 2>/dev/null &
 	dump=$!
 	sleep 2
-	expect_fail "" in_ns client ncat --recv-only -w 2 198.51.100.10 8080
+	expect_fail "" in_ns client ncat --recv-only -w 2 "$SHARED" 8080
 	wait $dump || true
 	leaked=$(tcpdump -nr /tmp/leak.pcap 2>/dev/null)
 	[[ -z $leaked ]] || fail "unmapped traffic left the host: $leaked"
 	# A container may send from its own ports, and not from another's (c2's).
-	in_ns client socat -u UDP-RECV:7001 OPEN:/tmp/udp,creat,append &
+	in_ns client socat -u "UDP$((FAM == 6 ? 6 : 4))-RECV:7001" OPEN:/tmp/udp,creat,append &
 	wait_udp=$!
 	sleep 1
-	echo own | in_ns c1 ncat -u -w 1 -p 25000 192.0.2.2 7001 || true
-	echo spoofed | in_ns c1 ncat -u -w 1 -p 35000 192.0.2.2 7001 || true
+	echo own | in_ns c1 ncat -u -w 1 -p 25000 "$CLIENT" 7001 || true
+	echo spoofed | in_ns c1 ncat -u -w 1 -p 35000 "$CLIENT" 7001 || true
 	sleep 1
 	kill $wait_udp || true
 	grep -q own /tmp/udp || fail "the container's own port did not get through"
@@ -220,9 +243,9 @@ hooks_on() {
 	local said listed
 	said=$(mnmapctl -n host -j host show | jq .datapath)
 	if modprobe -q nfnetlink_hook 2> /dev/null; then
-		listed=$( (in_ns host nft list hooks ip; in_ns host nft list hooks arp) | grep -c mnmap || true)
+		listed=$( (for f in ip ip6 arp; do in_ns host nft list hooks $f; done) | grep -c mnmap || true)
 		# A disagreement ends the case, whatever the caller expects.
-		[[ $said == true && $listed == 2 || $said == false && $listed == 0 ]] ||
+		[[ $said == true && $listed == 3 || $said == false && $listed == 0 ]] ||
 			{ fail "mnmapctl says datapath $said, nft lists $listed hooks"; exit 1; }
 	fi
 	[[ $said == true ]]
@@ -249,13 +272,17 @@ test_hooks_follow_the_table() {
 	! hooks_on || fail "hooks left after a flush"
 }
 
-run_test "outside -> two containers sharing an IP, concurrent sessions" test_outside_to_shared_ip
-run_test "containers sharing an IP -> outside, each gets its replies" test_container_to_outside
-run_test "container -> container on the same host" test_container_to_container
-run_test "ping to the shared IP reaches its icmp endpoint" test_ping_shared_ip
-run_test "a transfer through an MTU 1280 hop completes by path MTU discovery" test_path_mtu
-run_test "ICMP errors reach the container that owns the embedded source" test_icmp_errors
-run_test "unmapped ports and spoofed sources are dropped" test_drops
+for f in 4 6; do
+	family $f
+	run_test "IPv$f: outside -> two containers sharing an IP, concurrent sessions" test_outside_to_shared_ip
+	run_test "IPv$f: containers sharing an IP -> outside, each gets its replies" test_container_to_outside
+	run_test "IPv$f: container -> container on the same host" test_container_to_container
+	run_test "IPv$f: ping to the shared IP reaches its icmp endpoint" test_ping_shared_ip
+	run_test "IPv$f: a transfer through an MTU 1280 hop completes by path MTU discovery" test_path_mtu
+	run_test "IPv$f: ICMP errors reach the container that owns the embedded source" test_icmp_errors
+	run_test "IPv$f: unmapped ports and spoofed sources are dropped" test_drops
+done
+family 4
 run_test "moving a map under traffic never delivers to a container that does not own it" test_move_under_traffic
 run_test "hooks are registered only while there is a map to serve" test_hooks_follow_the_table
 finish

@@ -239,7 +239,7 @@ static int addr_change(struct nl_sock *rt, int type, int flags, int ifindex,
 	struct ifaddrmsg ifa = {
 		.ifa_family = a->family,
 		.ifa_prefixlen = addr_len(a) * 8,
-		.ifa_flags = a->family == AF_INET6 ? IFA_F_NODAD : 0,
+
 		.ifa_scope = RT_SCOPE_UNIVERSE,
 		.ifa_index = ifindex,
 	};
@@ -249,7 +249,12 @@ static int addr_change(struct nl_sock *rt, int type, int flags, int ifindex,
 		return -ENOMEM;
 	if (nla_put(msg, IFA_LOCAL, addr_len(a), a->bytes) ||
 	    nla_put(msg, IFA_ADDRESS, addr_len(a), a->bytes) ||
-	    nla_put_u8(msg, IFA_PROTO, MNMAP_RTPROT)) {
+	    nla_put_u8(msg, IFA_PROTO, MNMAP_RTPROT) ||
+	    /* No prefix route: for an IPv6 /128 it would make the address's
+	     * other ports, which rule 1002 sends to the main table, on-link. */
+	    (type == RTM_NEWADDR &&
+	     nla_put_u32(msg, IFA_FLAGS, IFA_F_NOPREFIXROUTE |
+			 (a->family == AF_INET6 ? IFA_F_NODAD : 0)))) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}

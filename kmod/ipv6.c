@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The IPv6 side of the data path, as ipv4.c with NDP in place of ARP:
+ * keying a packet by (address, protocol, port) past its extension
+ * headers, ICMPv6 errors (packet too big among them) by the header they
+ * carry, echo answered when no icmp map claims it, and neighbour
+ * solicitations answered for mapped addresses on the uplink and for the
+ * containers' gateway fe80::1 on their devices.
+ */
+
+#include "datapath.h"
+#include "netns.h"
+#include "table.h"
+
+#include <linux/etherdevice.h>
+#include <linux/icmpv6.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter.h>
+#include <net/addrconf.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/ndisc.h>
+
+static void ipv6_key(struct mnmap_key *k, const struct in6_addr *addr, u8 proto)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = AF_INET6;
+	k->proto = proto;
+	k->addr.v6 = *addr;
+}
+
+/*
+ * The ports of the TCP or UDP header at @off into @dst and @src; ICMPv6
+ * echo is keyed by port 0 (its icmp map). False for anything else.
+ */
+static bool l4_keys(const struct sk_buff *skb, unsigned int off,
+		    struct mnmap_key *dst, struct mnmap_key *src)
+{
+	struct icmp6hdr _icmp;
+	const struct icmp6hdr *icmp;
+
+	if (dst->proto != IPPROTO_ICMPV6)
+		return mnmap_port_keys(skb, off, dst, src);
+	/* Echo is keyed by port 0: its icmp map. */
+	icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
+	return icmp && (icmp->icmp6_type == ICMPV6_ECHO_REQUEST ||
+			icmp->icmp6_type == ICMPV6_ECHO_REPLY);
+}
+
+/*
+ * Find the transport header after the IPv6 header at @off: its protocol
+ * in @proto, its offset returned; negative when there is none to key by
+ * (a later fragment, a malformed chain).
+ */
+static int transport(const struct sk_buff *skb, unsigned int off, u8 *proto)
+{
+	__be16 frag_off;
+	int l4;
+
+	l4 = ipv6_skip_exthdr(skb, off, proto, &frag_off);
+	if (l4 < 0 || (frag_off & htons(IP6_OFFSET)))
+		return -1;
+	return l4;
+}
+
+/*
+ * An ICMPv6 error is about a packet that its destination sent: keyed by
+ * the embedded header, reversed (see ipv4.c), when the embedded source is
+ * the error's destination.
+ */
+static bool icmp_error_keys(const struct sk_buff *skb, unsigned int off,
+			    const struct in6_addr *daddr,
+			    struct mnmap_key *dst, struct mnmap_key *src)
+{
+	const struct ipv6hdr *inner;
+	struct ipv6hdr _inner;
+	u8 proto;
+	int l4;
+
+	inner = skb_header_pointer(skb, off, sizeof(_inner), &_inner);
+	if (!inner || inner->version != 6 || !ipv6_addr_equal(&inner->saddr, daddr))
+		return false;
+	proto = inner->nexthdr;
+	l4 = transport(skb, off + sizeof(*inner), &proto);
+	if (l4 < 0)
+		return false;
+	ipv6_key(dst, &inner->saddr, proto);
+	ipv6_key(src, &inner->daddr, proto);
+	return l4_keys(skb, l4, src, dst);
+}
+
+/* As ipv4.c's: @dst and @src from the packet, ICMPv6 errors by their contents. */
+static enum mnmap_keys packet_keys(struct sk_buff *skb, unsigned int l4, u8 proto,
+				   struct mnmap_key *dst, struct mnmap_key *src)
+{
+	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+	struct mnmap_key idst, isrc;
+	struct icmp6hdr _icmp;
+	const struct icmp6hdr *icmp;
+
+	ipv6_key(dst, &ip6->daddr, proto);
+	ipv6_key(src, &ip6->saddr, proto);
+	if (l4 == -1U)
+		return MNMAP_KEYS_ADDR;
+	if (l4_keys(skb, l4, dst, src))
+		return MNMAP_KEYS_FULL;
+	if (proto != IPPROTO_ICMPV6)
+		return MNMAP_KEYS_ADDR;
+	icmp = skb_header_pointer(skb, l4, sizeof(_icmp), &_icmp);
+	if (!icmp || !icmpv6_is_err(icmp->icmp6_type) ||
+	    !icmp_error_keys(skb, l4 + sizeof(*icmp), &ip6->daddr, &idst, &isrc))
+		return MNMAP_KEYS_ADDR;
+	*dst = idst;
+	*src = isrc;
+	return MNMAP_KEYS_FULL;
+}
+
+static u8 icmp_type(const struct sk_buff *skb, unsigned int l4)
+{
+	struct icmp6hdr _icmp;
+	const struct icmp6hdr *icmp;
+
+	icmp = skb_header_pointer(skb, l4, sizeof(_icmp), &_icmp);
+	return icmp && !icmp->icmp6_code ? icmp->icmp6_type : 0;
+}
+
+/*
+ * A neighbour solicitation for a managed address on the uplink, or for
+ * the gateway on an endpoint's device: answered with the device's MAC, so
+ * however many containers share an address, neighbours see one MAC.
+ * Returns false, and leaves the packet alone, for any other solicitation
+ * (the host's own addresses: its stack answers).
+ */
+static bool answer_solicitation(struct mnmap_table *t, struct sk_buff *skb,
+				struct net_device *dev, enum mnmap_origin from,
+				unsigned int l4)
+{
+	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+	const struct in6_addr gateway = MNMAP_CONTAINER_GATEWAY6;
+	const struct in6_addr *daddr;
+	struct mnmap_key target;
+	struct nd_msg _ns;
+	const struct nd_msg *ns;
+	bool dad;
+
+	ns = skb_header_pointer(skb, l4, sizeof(_ns), &_ns);
+	if (!ns || ip6->hop_limit != 255 || !ipv6_stub->ndisc_send_na ||
+	    ipv6_addr_is_multicast(&ns->target))
+		return false;
+	ipv6_key(&target, &ns->target, 0);
+	if (!(from == MNMAP_FROM_UPLINK && mnmap_addr_managed(t, &target)) &&
+	    !(from == MNMAP_FROM_ENDPOINT && ipv6_addr_equal(&ns->target, &gateway)))
+		return false;
+	/* Duplicate address detection: tell every node that it is taken. */
+	dad = ipv6_addr_any(&ip6->saddr);
+	daddr = dad ? &in6addr_linklocal_allnodes : &ip6->saddr;
+	ipv6_stub->ndisc_send_na(dev, daddr, &target.addr.v6,
+				 from == MNMAP_FROM_ENDPOINT, !dad, true, true);
+	return true;
+}
+
+/* As ipv4.c's answer_echo(), for ICMPv6. */
+static unsigned int answer_echo(struct sk_buff *skb, struct net_device *dev, unsigned int l4)
+{
+	struct icmp6hdr *icmp;
+	struct ipv6hdr *ip6;
+
+	if (skb_ensure_writable(skb, l4 + sizeof(*icmp)))
+		return NF_DROP;
+	ip6 = ipv6_hdr(skb);
+	icmp = (struct icmp6hdr *)(skb->data + l4);
+	icmp->icmp6_type = ICMPV6_ECHO_REPLY;
+	/* Swapping the addresses leaves the pseudo-header's sum as it was. */
+	csum_replace2(&icmp->icmp6_cksum, htons(ICMPV6_ECHO_REQUEST << 8),
+		      htons(ICMPV6_ECHO_REPLY << 8));
+	swap(ip6->saddr, ip6->daddr);
+	ip6->hop_limit = 64;
+	if (skb->ip_summed == CHECKSUM_COMPLETE)
+		skb->ip_summed = CHECKSUM_NONE;
+	return mnmap_transmit(skb, dev, eth_hdr(skb)->h_source);
+}
+
+/* Link-local and unspecified sources, multicast destinations: not mnmap's. */
+static bool link_scope(const struct ipv6hdr *ip6)
+{
+	int stype = ipv6_addr_type(&ip6->saddr);
+
+	return stype == IPV6_ADDR_ANY || (stype & IPV6_ADDR_LINKLOCAL) ||
+	       ipv6_addr_is_multicast(&ip6->daddr);
+}
+
+unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
+			   const struct nf_hook_state *state)
+{
+	struct mnmap_net *mn = priv;
+	struct mnmap_table *t = rcu_dereference(mn->table);
+	struct mnmap_key dst, src;
+	enum mnmap_origin from;
+	enum mnmap_keys keys;
+	unsigned int l4;
+	int verdict, off;
+	u8 proto;
+
+	if (!t)
+		return NF_ACCEPT;
+	from = mnmap_origin(mn, t, state->in);
+	if (from == MNMAP_FROM_ELSEWHERE)
+		return NF_ACCEPT;
+	proto = ipv6_hdr(skb)->nexthdr;
+	off = transport(skb, sizeof(struct ipv6hdr), &proto);
+	l4 = off < 0 ? -1U : off;
+	if (off >= 0 && proto == IPPROTO_ICMPV6 &&
+	    icmp_type(skb, l4) == NDISC_NEIGHBOUR_SOLICITATION &&
+	    answer_solicitation(t, skb, state->in, from, l4)) {
+		consume_skb(skb);
+		return NF_STOLEN;
+	}
+	if (link_scope(ipv6_hdr(skb)))
+		return NF_ACCEPT;
+	keys = packet_keys(skb, l4, proto, &dst, &src);
+	verdict = mnmap_steer(mn, t, skb, state->in, from, keys, &dst, &src);
+	if (verdict != MNMAP_UNCLAIMED)
+		return verdict;
+	if (keys == MNMAP_KEYS_FULL && proto == IPPROTO_ICMPV6 &&
+	    icmp_type(skb, l4) == ICMPV6_ECHO_REQUEST)
+		return answer_echo(skb, state->in, l4);
+	return mnmap_drop(mn, NULL, MNMAP_DROP_UNMAPPED);
+}
