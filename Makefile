@@ -49,6 +49,7 @@ demo: deps-ok
 
 # Benchmarks run in the VM (a release build) and write bench/results/.
 bench: deps-ok
+	scripts/deps --bench
 	selftests/vm/run --release --memory 4096 --timeout 5400 --out bench/results -- bench/run
 
 install: module tools

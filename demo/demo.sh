@@ -48,9 +48,9 @@ run ip netns delete host2
 
 say "Scenario 1: the outside reaches two containers that share one public IP"
 cat <<'EOT'
-  client --- router --- host (mnmap) ---+--- c1  198.51.100.10  (serves tcp 80)
-                                        +--- c2  198.51.100.10  (serves tcp 81)
-                                        +--- c3  198.51.100.20
+  client --- router --- host (mnmap) ---+--- c1  198.51.100.10 2001:db8:100::10  (serves tcp 80)
+                                        +--- c2  198.51.100.10 2001:db8:100::10  (serves tcp 81)
+                                        +--- c3  198.51.100.20 2001:db8:100::20
 EOT
 topology
 run mnmapctl -n host map show
@@ -60,6 +60,8 @@ printf '$ ip netns exec client ncat --recv-only 198.51.100.10 80\n'
 in_ns client ncat --recv-only 198.51.100.10 80
 printf '$ ip netns exec client ncat --recv-only 198.51.100.10 81\n'
 in_ns client ncat --recv-only 198.51.100.10 81
+printf '$ ip netns exec client ncat --recv-only 2001:db8:100::10 81   (IPv6 alike)\n'
+in_ns client ncat --recv-only 2001:db8:100::10 81
 echo "Each container holds the public IP on its own interface: no NAT."
 run ip -n c1 -br addr show dev eth0
 run ip -n c2 -br addr show dev eth0
