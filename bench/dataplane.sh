@@ -1,0 +1,355 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Data-plane benchmark, outside -> container, side by side in one run (as
+# root where mnmap.ko loads: the test VM or a real host). The kernel's
+# pktgen sends 64-byte UDP frames from a "gen" namespace through a "host"
+# namespace to a "ctr" namespace, where an nft counter counts and drops
+# them. The host hop is, in turn:
+#
+#   nohop    gen wired straight to ctr: the fixed cost of gen, veth, counter
+#   routing  plain routing to a container that has its own IP (the floor)
+#   dnat     a Linux bridge with nftables DNAT (Docker's way)
+#   ipvs     IPVS in DR mode with the same mapping
+#   ovs      Open vSwitch's kernel datapath, one mod_dl_dst flow
+#   mnmap    mnmap
+#
+# Every method is measured ROUNDS times, in a rotated order each round;
+# the report gives the median packets per second with min and max, the
+# ratio to routing, and the cost of the host hop alone (time per packet
+# minus that of nohop), as ratios to routing and to IPVS.
+#
+# Then mnmap alone: packets per second with 1, 1k, 100k and 1M maps
+# installed, and the network launch time (from `mnmapctl map add` to the
+# first packet delivered).
+#
+#   dataplane.sh OUT_DIR [ROUNDS] [COUNT] [TABLE SIZES...]
+set -euo pipefail
+
+out=${1:?usage: dataplane.sh OUT_DIR [ROUNDS] [COUNT]}
+rounds=${2:-5}
+count=${3:-100000}
+sizes=("${@:4}")
+[[ ${#sizes[@]} -gt 0 ]] || sizes=(1 1000 100000 1000000)
+here=$(cd "$(dirname "$0")" && pwd)
+PUB=198.51.100.10
+CTR_MAC=02:00:00:00:00:01
+methods=(nohop routing dnat ipvs ovs mnmap)
+
+work=$(mktemp -d)
+cleanup() {
+	stop_ovs
+	ip -all netns delete 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+modprobe pktgen
+
+x() { ip netns exec "$@"; }
+
+stop_ovs() {
+	for p in "$work"/ovs/*.pid; do
+		[[ -e $p ]] && kill "$(cat "$p")" 2>/dev/null || true
+	done
+	rm -rf "$work/ovs"
+}
+
+# The three namespaces, ctr with its counter; gen's eth0 leads to $1
+# (host or ctr).
+base() {
+	ip -all netns delete 2>/dev/null || true
+	for n in gen host ctr; do
+		ip netns add $n
+		ip -n $n link set lo up
+	done
+	if [[ $1 == ctr ]]; then
+		ip -n gen link add eth0 type veth peer name eth0 netns ctr
+	else
+		ip -n gen link add eth0 type veth peer name eth0 netns host
+		ip -n host link add h-ctr type veth peer name eth0 netns ctr
+		ip -n host link set eth0 up
+		ip -n host link set h-ctr up
+	fi
+	ip -n gen addr add 203.0.113.9/24 dev eth0
+	ip -n gen link set eth0 up
+	ip -n ctr link set eth0 address $CTR_MAC up
+	x ctr nft -f - <<-'EOT'
+	table inet bench {
+		chain in {
+			type filter hook prerouting priority -300;
+			udp dport 9 counter drop
+		}
+	}
+	EOT
+}
+
+# The MAC that gen addresses its frames to.
+mac_of() { ip -n "$1" -j link show "$2" | jq -r '.[0].address'; }
+
+setup_nohop() {
+	base ctr
+	ip -n ctr addr add $PUB/32 dev eth0
+	DST_MAC=$CTR_MAC
+}
+
+setup_routing() {
+	base host
+	ip -n ctr addr add $PUB/32 dev eth0
+	ip -n host addr add 203.0.113.2/24 dev eth0
+	ip -n host route add $PUB/32 dev h-ctr
+	ip -n host neigh add $PUB lladdr $CTR_MAC dev h-ctr nud permanent
+	x host sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
+	DST_MAC=$(mac_of host eth0)
+}
+
+setup_dnat() {
+	base host
+	ip -n ctr addr add 172.17.0.2/16 dev eth0
+	ip -n host addr add 203.0.113.2/24 dev eth0
+	ip -n host link add br0 type bridge
+	ip -n host link set h-ctr master br0
+	ip -n host addr add 172.17.0.1/16 dev br0
+	ip -n host link set br0 up
+	ip -n host neigh add 172.17.0.2 lladdr $CTR_MAC dev br0 nud permanent
+	bridge -n host fdb replace $CTR_MAC dev h-ctr master static
+	x host sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
+	x host nft -f - <<-EOT
+	table ip nat {
+		chain prerouting {
+			type nat hook prerouting priority -100;
+			ip daddr $PUB udp dport 9 dnat to 172.17.0.2
+		}
+	}
+	EOT
+	DST_MAC=$(mac_of host eth0)
+}
+
+setup_ipvs() {
+	base host
+	ip -n ctr addr add 10.0.0.2/24 dev eth0
+	ip -n ctr addr add $PUB/32 dev eth0
+	ip -n host addr add 203.0.113.2/24 dev eth0
+	ip -n host addr add 10.0.0.1/24 dev h-ctr
+	ip -n host addr add $PUB/32 dev lo
+	ip -n host neigh add 10.0.0.2 lladdr $CTR_MAC dev h-ctr nud permanent
+	x host sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
+	x host ipvsadm -A -u $PUB:9 -s rr
+	x host ipvsadm -a -u $PUB:9 -r 10.0.0.2:9 -g
+	DST_MAC=$(mac_of host eth0)
+}
+
+# ovsdb-server and ovs-vswitchd run inside the host namespace, so the
+# datapath and its ports live there.
+setup_ovs() {
+	local d=$work/ovs
+	base host
+	ip -n ctr addr add $PUB/32 dev eth0
+	mkdir -p "$d"
+	export OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d OVS_SYSCONFDIR=$d
+	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+	x host ovsdb-server "$d/conf.db" --remote=punix:"$d/db.sock" --pidfile="$d/db.pid" \
+		--detach --no-chdir --log-file="$d/db.log"
+	x host ovs-vswitchd unix:"$d/db.sock" --pidfile="$d/vs.pid" --detach --no-chdir \
+		--log-file="$d/vs.log"
+	local v="ovs-vsctl --db=unix:$d/db.sock --timeout=30"
+	x host $v --no-wait init
+	x host $v add-br br0 -- add-port br0 eth0 -- add-port br0 h-ctr
+	x host ovs-ofctl del-flows br0
+	x host ovs-ofctl add-flow br0 "udp,nw_dst=$PUB,tp_dst=9,actions=mod_dl_dst:$CTR_MAC,output:h-ctr"
+	DST_MAC=$(mac_of host eth0)
+}
+
+setup_mnmap() {
+	base host
+	ip -n ctr addr add $PUB/32 dev eth0
+	ip -n host addr add 203.0.113.2/24 dev eth0
+	mnmapctl -n host host set uplink eth0
+	mnmapctl -n host endpoint add ctr mac $CTR_MAC dev h-ctr
+	mnmapctl -n host map add $PUB udp 9 endpoint ctr
+	DST_MAC=$(mac_of host eth0)
+}
+
+teardown() {
+	stop_ovs
+	ip -all netns delete 2>/dev/null || true
+}
+
+counted() {
+	x ctr nft list chain inet bench in | grep -o 'packets [0-9]*' | cut -d' ' -f2
+}
+
+# pktgen: COUNT frames (0: until stopped) from gen to UDP port PORT
+# (default 9), DELAY_NS apart (default 0); prints pktgen's elapsed usec.
+blast() {
+	local n=$1 delay=${2:-0} port=${3:-9} pg=/proc/net/pktgen
+	x gen sh -c "
+		echo rem_device_all > $pg/kpktgend_0
+		echo add_device eth0 > $pg/kpktgend_0
+		for c in 'count $n' 'clone_skb 0' 'pkt_size 60' 'delay $delay' 'dst $PUB' \
+			'dst_mac $DST_MAC' 'udp_src_min 1234' 'udp_src_max 1234' \
+			'udp_dst_min $port' 'udp_dst_max $port'; do
+			echo \"\$c\" > $pg/eth0
+		done
+		echo start > $pg/pgctrl
+		sed -n 's/^Result: OK: \([0-9]*\)(.*/\1/p' $pg/eth0"
+}
+
+measure() {
+	local usec got before
+	before=$(counted)
+	usec=$(blast "$count" | tail -n 1)
+	sleep 0.2
+	got=$(($(counted) - before))
+	[[ -n $usec && $usec -gt 0 ]] || { echo "pktgen gave no result" >&2; return 1; }
+	((got * 10 >= count * 9)) ||
+		echo "warning: $1 delivered $got of $count frames" >&2
+	awk -v g="$got" -v u="$usec" 'BEGIN { printf "%.0f\n", g * 1e6 / u }'
+}
+
+# Sanity: each method delivers at all before anything is timed.
+for m in "${methods[@]}"; do
+	"setup_$m" > /dev/null
+	blast 100 > /dev/null
+	sleep 0.2
+	got=$(counted)
+	((got == 100)) || { echo "dataplane: $m delivered $got of 100 frames" >&2; exit 1; }
+	teardown
+done
+
+: > "$work/samples"
+for ((r = 0; r < rounds; r++)); do
+	for ((i = 0; i < ${#methods[@]}; i++)); do
+		m=${methods[$(((i + r) % ${#methods[@]}))]}
+		"setup_$m" > /dev/null
+		echo "$m $(measure "$m")" >> "$work/samples"
+		teardown
+	done
+done
+cp "$work/samples" "$out/dataplane-samples.txt"
+
+# Median, min, max per method; the host hop's cost per packet.
+summary() {
+	for m in "${methods[@]}"; do
+		awk -v m="$m" '$1 == m { print $2 }' "$work/samples" | sort -n |
+			awk -v m="$m" '{ v[NR] = $1 } END {
+				med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+				print m, med, v[1], v[NR] }'
+	done
+}
+summary > "$work/summary"
+
+echo "## Data plane: 64-byte UDP, outside -> container (pktgen)"
+echo
+echo "Kernel $(uname -r), $(nproc) CPU(s); $rounds rounds of $count frames per method,"
+echo "the order rotated each round. pps: frames counted in the container per second"
+echo "of pktgen's run (median, min-max). Hop cost: time per frame minus that of"
+echo "nohop, i.e. what the host hop alone costs."
+echo
+echo "| method | pps median | min | max | pps vs routing | hop cost µs | hop cost vs routing | hop cost vs IPVS |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+awk '{ med[$1] = $2; lo[$1] = $3; hi[$1] = $4; order[NR] = $1 } END {
+	base = 1e6 / med["nohop"]
+	hop_r = 1e6 / med["routing"] - base
+	hop_i = 1e6 / med["ipvs"] - base
+	for (i = 1; i <= NR; i++) {
+		m = order[i]
+		hop = 1e6 / med[m] - base
+		if (m == "nohop")
+			printf "| %s | %.0f | %.0f | %.0f | %.2f | - | - | - |\n", m, med[m], lo[m], hi[m], med[m] / med["routing"]
+		else
+			printf "| %s | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f | %.2f |\n", m, med[m], lo[m], hi[m],
+			       med[m] / med["routing"], hop, hop / hop_r, hop / hop_i
+	}
+}' "$work/summary"
+echo
+if command -v gnuplot > /dev/null; then
+	gnuplot <<-EOT
+	set terminal pngcairo size 800,450 noenhanced
+	set output "$out/dataplane-pps.png"
+	set title "64-byte UDP, outside -> container: packets/s (median, min-max)"
+	set style fill solid 0.6
+	set boxwidth 0.6
+	set yrange [0:*]
+	set grid ytics
+	unset key
+	plot "$work/summary" using 0:2:3:4:(0.6):xtic(1) with boxerrorbars lc rgb "#4472c4"
+	EOT
+	echo "![packets per second](dataplane-pps.png)"
+	echo
+fi
+
+# N - 1 more maps beside the measured one, each on its own address.
+fill() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 0; i < n - 1; i++)
+			printf "map add 198.%d.%d.%d udp 9 endpoint ctr\n", 18 + int(i / 65536),
+			       int(i / 256) % 256, i % 256
+	}' > "$work/fill"
+	mnmapctl -n host -b "$work/fill"
+}
+
+echo "## mnmap with large tables"
+echo
+echo "The same mnmap measurement with N maps installed (N - 1 others, each on"
+echo "its own address), $rounds runs each."
+echo
+echo "| maps | pps median | min | max | vs 1 map |"
+echo "|---:|---:|---:|---:|---:|"
+: > "$work/scale"
+for n in "${sizes[@]}"; do
+	setup_mnmap > /dev/null
+	fill "$n"
+	for ((r = 0; r < rounds; r++)); do
+		echo "$n $(measure "mnmap-$n")" >> "$work/scale"
+	done
+	teardown
+done
+cp "$work/scale" "$out/dataplane-scale-samples.txt"
+for n in "${sizes[@]}"; do
+	awk -v n="$n" '$1 == n { print $2 }' "$work/scale" | sort -n |
+		awk -v n="$n" '{ v[NR] = $1 } END {
+			print n, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[1], v[NR] }'
+done | awk 'NR == 1 { one = $2 } { printf "| %d | %.0f | %.0f | %.0f | %.2f |\n", $1, $2, $3, $4, $2 / one }'
+echo
+
+# Launch: gen sends to port 10 every 0.2 ms; a receiver waits in ctr;
+# the map is added; the first datagram's arrival ends the launch.
+launches=${MNMAP_LAUNCHES:-20}
+setup_mnmap > /dev/null
+blast 0 200000 10 > /dev/null &
+pktgen=$!
+: > "$work/launch"
+for ((i = 0; i < launches; i++)); do
+	rm -f "$work/ready"
+	x ctr "$here/launch.py" first 10 "$work/ready" > "$work/first" &
+	recv=$!
+	while [[ ! -e $work/ready ]]; do sleep 0.05; done
+	read -r t0 tcmd < <(x host "$here/launch.py" add map add $PUB udp 10 endpoint ctr)
+	wait $recv
+	echo "$t0 $tcmd $(cat "$work/first")" >> "$work/launch"
+	mnmapctl -n host map del $PUB udp 10 endpoint ctr
+	sleep 0.3
+done
+x gen sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+wait $pktgen || true
+teardown
+cp "$work/launch" "$out/launch-samples.txt"
+echo "## Network launch time"
+echo
+echo "From \`mnmapctl map add\` (the command started) to the first packet"
+echo "delivered to the container, while a sender streams to the port every"
+echo "0.2 ms; $launches launches. For comparison, the empirical study's table VI:"
+echo "0.5 s in host mode, 11 s with Docker's overlay network."
+echo
+# pct COLUMN_EXPR LABEL: median, p99 and max of an expression over the samples.
+pct() {
+	awk "{ printf \"%.3f\\n\", ($1) * 1000 }" "$work/launch" | sort -n |
+		awk -v label="$2" '{ v[NR] = $1 } END {
+			printf "| %s | %.2f ms | %.2f ms | %.2f ms |\n", label, v[int((NR + 1) / 2)],
+			       v[int(0.99 * (NR - 1)) + 1], v[NR] }'
+}
+echo "| launch | median | p99 | max |"
+echo "|---|---:|---:|---:|"
+pct '$3 - $1' "map add -> first packet"
+pct '$2 - $1' "the mnmapctl command alone"
+echo
