@@ -47,12 +47,8 @@ modprobe pktgen
 
 x() { ip netns exec "$@"; }
 
-stop_ovs() {
-	for p in "$work"/ovs/*.pid; do
-		[[ -e $p ]] && kill "$(cat "$p")" 2>/dev/null || true
-	done
-	rm -rf "$work/ovs"
-}
+source "$here/ovs.sh"
+stop_ovs() { ovs_stop "$work/ovs"; }
 
 # The three namespaces, ctr with its counter; gen's eth0 leads to $1
 # (host or ctr).
@@ -141,19 +137,10 @@ setup_ipvs() {
 # ovsdb-server and ovs-vswitchd run inside the host namespace, so the
 # datapath and its ports live there.
 setup_ovs() {
-	local d=$work/ovs
 	base host
 	ip -n ctr addr add $PUB/32 dev eth0
-	mkdir -p "$d"
-	export OVS_RUNDIR=$d OVS_LOGDIR=$d OVS_DBDIR=$d OVS_SYSCONFDIR=$d
-	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-	x host ovsdb-server "$d/conf.db" --remote=punix:"$d/db.sock" --pidfile="$d/db.pid" \
-		--detach --no-chdir --log-file="$d/db.log"
-	x host ovs-vswitchd unix:"$d/db.sock" --pidfile="$d/vs.pid" --detach --no-chdir \
-		--log-file="$d/vs.log"
-	local v="ovs-vsctl --db=unix:$d/db.sock --timeout=30"
-	x host $v --no-wait init
-	x host $v add-br br0 -- add-port br0 eth0 -- add-port br0 h-ctr
+	ovs_start host "$work/ovs"
+	ovs_vsctl host add-br br0 -- add-port br0 eth0 -- add-port br0 h-ctr
 	x host ovs-ofctl del-flows br0
 	x host ovs-ofctl add-flow br0 "udp,nw_dst=$PUB,tp_dst=9,actions=mod_dl_dst:$CTR_MAC,output:h-ctr"
 	DST_MAC=$(mac_of host eth0)

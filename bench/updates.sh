@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Mapping updates per second, side by side in one run: N mappings of a
+# public (address, udp, port) to one container loaded in one go by each
+# tool, into an empty table, at growing N:
+#
+#   mnmapctl -b     N `map add` lines (one transaction)
+#   ipvsadm -R      N virtual services in DR mode, one real server each
+#   nft -f          one DNAT map of N elements, and its rule
+#   ovs-ofctl       N mod_dl_dst flows (add-flows)
+#
+# The report gives mappings per second and mnmap's ratio to the fastest
+# alternative. Median of ROUNDS runs.
+#
+#   updates.sh OUT_DIR [ROUNDS] [SIZES...]
+set -euo pipefail
+
+out=${1:?usage: updates.sh OUT_DIR [ROUNDS] [SIZES...]}
+rounds=${2:-3}
+sizes=("${@:3}")
+[[ ${#sizes[@]} -gt 0 ]] || sizes=(1000 10000)
+here=$(cd "$(dirname "$0")" && pwd)
+tools=(mnmap ipvs nft ovs)
+work=$(mktemp -d)
+source "$here/ovs.sh"
+trap 'ovs_stop "$work/ovs"; ip netns delete upd 2> /dev/null; rm -rf "$work"' EXIT
+
+x() { ip netns exec upd "$@"; }
+now() { date +%s.%N; }
+
+# The N-th public address, in 198.18.0.0/15.
+addrs() {
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+		printf "198.%d.%d.%d\n", 18 + int(i / 65536), int(i / 256) % 256, i % 256 }'
+}
+
+# Each tool's input for N mappings, written once per size.
+inputs() {
+	local n=$1
+	{ echo "endpoint add ctr mac 02:00:00:00:00:01 dev h-ctr"
+	  addrs "$n" | awk '{ printf "map add %s udp 9 endpoint ctr\n", $1 }'; } > "$work/mnmap.$n"
+	addrs "$n" | awk '{ printf "-A -u %s:9 -s rr\n-a -u %s:9 -r 10.0.0.2:9 -g -w 1\n", $1, $1 }' \
+		> "$work/ipvs.$n"
+	{ echo "table ip nat {"
+	  echo "  map pub { type ipv4_addr . inet_service : ipv4_addr; elements = {"
+	  addrs "$n" | awk '{ printf "    %s . 9 : 172.17.0.2,\n", $1 }'
+	  echo "  } }"
+	  echo "  chain prerouting { type nat hook prerouting priority -100;"
+	  echo "    dnat to ip daddr . udp dport map @pub"
+	  echo "  }"
+	  echo "}"; } > "$work/nft.$n"
+	addrs "$n" | awk '{ printf "udp,nw_dst=%s,tp_dst=9,actions=mod_dl_dst:02:00:00:00:00:01,output:2\n", $1 }' \
+		> "$work/ovs.$n"
+}
+
+# A fresh namespace with a container-side device; OVS gets its bridge.
+fresh() {
+	ip netns delete upd 2> /dev/null || true
+	ovs_stop "$work/ovs"
+	ip netns add upd
+	x ip link add h-ctr type veth peer name ctr0
+	x ip link set h-ctr up
+	x ip addr add 10.0.0.1/24 dev h-ctr
+	if [[ $1 == ovs ]]; then
+		ovs_start upd "$work/ovs"
+		ovs_vsctl upd add-br br0 -- add-port br0 h-ctr
+		x ovs-ofctl del-flows br0
+	fi
+}
+
+load() {
+	case $1 in
+	mnmap) x mnmapctl -b "$work/mnmap.$2" ;;
+	ipvs) x ipvsadm -R < "$work/ipvs.$2" ;;
+	nft) x nft -f "$work/nft.$2" ;;
+	ovs) x ovs-ofctl add-flows br0 "$work/ovs.$2" ;;
+	esac
+}
+
+# Check that every mapping is there, so nobody is timed for half the work.
+loaded() {
+	case $1 in
+	mnmap) x mnmapctl -j map show | jq length ;;
+	ipvs) x ipvsadm -Ln | grep -c '^UDP' ;;
+	nft) x nft -j list map ip nat pub | jq '[.nftables[].map.elem // empty] | .[0] | length' ;;
+	ovs) x ovs-ofctl dump-flows br0 --no-stats | grep -c nw_dst ;;
+	esac
+}
+
+: > "$work/samples"
+for n in "${sizes[@]}"; do
+	inputs "$n"
+	for ((r = 0; r < rounds; r++)); do
+		for ((i = 0; i < ${#tools[@]}; i++)); do
+			t=${tools[$(((i + r) % ${#tools[@]}))]}
+			fresh "$t" > /dev/null
+			t0=$(now)
+			load "$t" "$n" > /dev/null
+			t1=$(now)
+			got=$(loaded "$t")
+			[[ $got == "$n" ]] || { echo "updates: $t loaded $got of $n" >&2; exit 1; }
+			awk -v t="$t" -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%s %d %.0f\n", t, n, n / (b - a) }' >> "$work/samples"
+		done
+	done
+done
+cp "$work/samples" "$out/updates-samples.txt"
+
+echo "## Mapping updates per second"
+echo
+echo "N mappings loaded in one go into an empty table by each tool (median of"
+echo "$rounds runs, order rotated); mnmap's ratio to the fastest alternative."
+echo
+echo "| mappings N | mnmapctl -b | ipvsadm -R | nft -f (one DNAT map) | ovs-ofctl add-flows | mnmap / fastest other |"
+echo "|---:|---:|---:|---:|---:|---:|"
+for n in "${sizes[@]}"; do
+	for t in "${tools[@]}"; do
+		awk -v t="$t" -v n="$n" '$1 == t && $2 == n { print $3 }' "$work/samples" | sort -n |
+			awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+	done | paste -sd' ' | awk -v n="$n" '{
+		best = $2; if ($3 > best) best = $3; if ($4 > best) best = $4
+		printf "| %d | %.0f/s | %.0f/s | %.0f/s | %.0f/s | %.1fx |\n", n, $1, $2, $3, $4, $1 / best }'
+done
+echo
