@@ -12,9 +12,9 @@ ovs_start() {
 	OVS_DB=$d/db.sock
 	ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
 	ip netns exec "$ns" ovsdb-server "$d/conf.db" --remote=punix:"$OVS_DB" \
-		--pidfile="$d/db.pid" --detach --no-chdir --log-file="$d/db.log" -vconsole:off
+		--pidfile="$d/db.pid" --detach --no-chdir --log-file="$d/db.log" -vconsole:off 2> /dev/null
 	ip netns exec "$ns" ovs-vswitchd unix:"$OVS_DB" --pidfile="$d/vs.pid" --detach \
-		--no-chdir --log-file="$d/vs.log" -vconsole:off
+		--no-chdir --log-file="$d/vs.log" -vconsole:off 2> /dev/null
 	ovs_vsctl "$ns" --no-wait init
 }
 
