@@ -9,6 +9,7 @@
  */
 
 #include "datapath.h"
+#include "frag.h"
 #include "host.h"
 #include "netns.h"
 #include "table.h"
@@ -98,9 +99,14 @@ unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u
 	return NF_STOLEN;
 }
 
-/* Hand the packet to a local endpoint: rewrite the Ethernet header, transmit. */
+/*
+ * Hand the packet to a local endpoint: rewrite the Ethernet header,
+ * transmit. The first fragment of a datagram (@frag) leaves word of where
+ * it went for the others.
+ */
 static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
-			    struct mnmap_map *m, struct mnmap_endpoint *ep)
+			    struct mnmap_map *m, struct mnmap_endpoint *ep,
+			    const struct mnmap_frag_key *frag)
 {
 	const struct mnmap_location *loc = rcu_dereference(ep->loc);
 	unsigned int len = skb->len;
@@ -114,7 +120,26 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 	mnmap_stats_delivered(mn->stats, len);
 	mnmap_traffic_delivered(m->stats, len);
 	mnmap_stats_delivered(ep->stats, len);
+	if (frag)
+		mnmap_frag_remember(mn->frags, frag, loc->ifindex, loc->mac);
 	return mnmap_transmit(skb, dev, loc->mac);
+}
+
+/* A later fragment goes where its first went, if mnmap sent it. */
+static int follow(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
+		  const struct mnmap_frag_key *frag, struct mnmap_key *dst)
+{
+	struct net_device *dev;
+	u8 mac[ETH_ALEN];
+	int ifindex;
+
+	if (!mnmap_frag_recall(mn->frags, frag, &ifindex, mac))
+		return mnmap_addr_managed(t, dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
+	dev = dev_get_by_index_rcu(mn->net, ifindex);
+	if (!dev)
+		return mnmap_drop(mn, NULL, MNMAP_DROP_NO_DEVICE);
+	mnmap_stats_delivered(mn->stats, skb->len);
+	return mnmap_transmit(skb, dev, mac);
 }
 
 /*
@@ -155,23 +180,27 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
 
 /*
  * What both families decide once a packet is keyed: a container's source
- * must be its own; a mapped destination is delivered; what mnmap does not
+ * must be its own; a mapped destination is delivered; a later fragment
+ * (@frag, keyed by address only) follows its first; what mnmap does not
  * manage passes. Returns a verdict, or MNMAP_UNCLAIMED for a managed
  * address that no map claims: the caller may answer an echo, and must
  * otherwise drop it, so that it never leaks into the host's stack.
  */
 int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
 		const struct net_device *in, enum mnmap_origin from,
-		enum mnmap_keys keys, struct mnmap_key *dst, struct mnmap_key *src)
+		enum mnmap_keys keys, struct mnmap_key *dst, struct mnmap_key *src,
+		const struct mnmap_frag_key *frag)
 {
 	struct mnmap_map *m;
 
 	if (from == MNMAP_FROM_ENDPOINT && !owns_source(t, src, keys, in))
 		return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
+	if (frag && keys == MNMAP_KEYS_ADDR)
+		return follow(mn, t, skb, frag, dst);
 	m = keys == MNMAP_KEYS_FULL ? mnmap_lookup(t, dst) : NULL;
 	if (m)
 		/* Remote endpoints (MNMAP_DROP_REMOTE) need the VXLAN path. */
-		return deliver(mn, skb, m, pick(m, skb));
+		return deliver(mn, skb, m, pick(m, skb), frag);
 	return mnmap_addr_managed(t, dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
 }
 
@@ -209,6 +238,11 @@ int mnmap_datapath_start(struct mnmap_net *mn)
 
 	if (mn->hooks_on)
 		return 0;
+	if (!mn->frags) {
+		mn->frags = mnmap_frags_new();	/* freed with the namespace */
+		if (!mn->frags)
+			return -ENOMEM;
+	}
 	BUILD_BUG_ON(ARRAY_SIZE(mn->hooks) != ARRAY_SIZE(mnmap_hook_templates));
 	for (int i = 0; i < ARRAY_SIZE(mn->hooks); i++) {
 		mn->hooks[i] = mnmap_hook_templates[i];

@@ -9,6 +9,7 @@
 #include "stats.h"
 
 struct mnmap_endpoint;
+struct mnmap_frag_key;
 struct mnmap_key;
 struct mnmap_net;
 struct mnmap_table;
@@ -45,7 +46,8 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
 		     struct mnmap_key *dst, struct mnmap_key *src);
 int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
 		const struct net_device *in, enum mnmap_origin from,
-		enum mnmap_keys keys, struct mnmap_key *dst, struct mnmap_key *src);
+		enum mnmap_keys keys, struct mnmap_key *dst, struct mnmap_key *src,
+		const struct mnmap_frag_key *frag);
 unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac);
 unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
 			enum mnmap_drop why);

@@ -8,6 +8,7 @@
  */
 
 #include "datapath.h"
+#include "frag.h"
 #include "netns.h"
 #include "table.h"
 
@@ -135,11 +136,29 @@ static unsigned int answer_echo(struct sk_buff *skb, struct net_device *dev)
 	return mnmap_transmit(skb, dev, eth_hdr(skb)->h_source);
 }
 
+/* The key shared by the fragments of a datagram; NULL when it is whole. */
+static const struct mnmap_frag_key *frag_key(const struct sk_buff *skb,
+					     struct mnmap_frag_key *key)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	if (!ip_is_fragment(iph))
+		return NULL;
+	memset(key, 0, sizeof(*key));
+	key->family = AF_INET;
+	key->proto = iph->protocol;
+	key->saddr.v4 = iph->saddr;
+	key->daddr.v4 = iph->daddr;
+	key->id = ntohs(iph->id);
+	return key;
+}
+
 unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
 			   const struct nf_hook_state *state)
 {
 	struct mnmap_net *mn = priv;
 	struct mnmap_table *t = rcu_dereference(mn->table);
+	struct mnmap_frag_key fk;
 	struct mnmap_key dst, src;
 	enum mnmap_origin from;
 	enum mnmap_keys keys;
@@ -151,7 +170,8 @@ unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
 	if (from == MNMAP_FROM_ELSEWHERE)
 		return NF_ACCEPT;
 	keys = packet_keys(skb, &dst, &src);
-	verdict = mnmap_steer(mn, t, skb, state->in, from, keys, &dst, &src);
+	verdict = mnmap_steer(mn, t, skb, state->in, from, keys, &dst, &src,
+			      frag_key(skb, &fk));
 	if (verdict != MNMAP_UNCLAIMED)
 		return verdict;
 	if (keys == MNMAP_KEYS_FULL && is_echo_request(skb))

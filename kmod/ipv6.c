@@ -9,6 +9,7 @@
  */
 
 #include "datapath.h"
+#include "frag.h"
 #include "netns.h"
 #include "table.h"
 
@@ -50,15 +51,17 @@ static bool l4_keys(const struct sk_buff *skb, unsigned int off,
 /*
  * Find the transport header after the IPv6 header at @off: its protocol
  * in @proto, its offset returned; negative when there is none to key by
- * (a later fragment, a malformed chain).
+ * (a later fragment, a malformed chain). @frag_off is not 0 for any
+ * fragment.
  */
-static int transport(const struct sk_buff *skb, unsigned int off, u8 *proto)
+static int transport(const struct sk_buff *skb, unsigned int off, u8 *proto,
+		     __be16 *frag_off)
 {
-	__be16 frag_off;
 	int l4;
 
-	l4 = ipv6_skip_exthdr(skb, off, proto, &frag_off);
-	if (l4 < 0 || (frag_off & htons(IP6_OFFSET)))
+	*frag_off = 0;
+	l4 = ipv6_skip_exthdr(skb, off, proto, frag_off);
+	if (l4 < 0 || (*frag_off & htons(IP6_OFFSET)))
 		return -1;
 	return l4;
 }
@@ -74,6 +77,7 @@ static bool icmp_error_keys(const struct sk_buff *skb, unsigned int off,
 {
 	const struct ipv6hdr *inner;
 	struct ipv6hdr _inner;
+	__be16 frag_off;
 	u8 proto;
 	int l4;
 
@@ -81,7 +85,7 @@ static bool icmp_error_keys(const struct sk_buff *skb, unsigned int off,
 	if (!inner || inner->version != 6 || !ipv6_addr_equal(&inner->saddr, daddr))
 		return false;
 	proto = inner->nexthdr;
-	l4 = transport(skb, off + sizeof(*inner), &proto);
+	l4 = transport(skb, off + sizeof(*inner), &proto, &frag_off);
 	if (l4 < 0)
 		return false;
 	ipv6_key(dst, &inner->saddr, proto);
@@ -180,6 +184,32 @@ static unsigned int answer_echo(struct sk_buff *skb, struct net_device *dev, uns
 	return mnmap_transmit(skb, dev, eth_hdr(skb)->h_source);
 }
 
+/*
+ * The key shared by the fragments of a datagram, from its fragment
+ * header; NULL when it is whole (@frag_off, from the header chain, 0).
+ */
+static const struct mnmap_frag_key *frag_key(struct sk_buff *skb, __be16 frag_off,
+					     struct mnmap_frag_key *key)
+{
+	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+	const struct frag_hdr *fh;
+	struct frag_hdr _fh;
+	unsigned int off = 0;
+
+	if (!frag_off || ipv6_find_hdr(skb, &off, NEXTHDR_FRAGMENT, NULL, NULL) != NEXTHDR_FRAGMENT)
+		return NULL;
+	fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
+	if (!fh)
+		return NULL;
+	memset(key, 0, sizeof(*key));
+	key->family = AF_INET6;
+	key->proto = fh->nexthdr;
+	key->saddr.v6 = ip6->saddr;
+	key->daddr.v6 = ip6->daddr;
+	key->id = ntohl(fh->identification);
+	return key;
+}
+
 /* Link-local and unspecified sources, multicast destinations: not mnmap's. */
 static bool link_scope(const struct ipv6hdr *ip6)
 {
@@ -194,9 +224,11 @@ unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
 {
 	struct mnmap_net *mn = priv;
 	struct mnmap_table *t = rcu_dereference(mn->table);
+	struct mnmap_frag_key fk;
 	struct mnmap_key dst, src;
 	enum mnmap_origin from;
 	enum mnmap_keys keys;
+	__be16 frag_off;
 	unsigned int l4;
 	int verdict, off;
 	u8 proto;
@@ -207,7 +239,7 @@ unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
 	if (from == MNMAP_FROM_ELSEWHERE)
 		return NF_ACCEPT;
 	proto = ipv6_hdr(skb)->nexthdr;
-	off = transport(skb, sizeof(struct ipv6hdr), &proto);
+	off = transport(skb, sizeof(struct ipv6hdr), &proto, &frag_off);
 	l4 = off < 0 ? -1U : off;
 	if (off >= 0 && proto == IPPROTO_ICMPV6 &&
 	    icmp_type(skb, l4) == NDISC_NEIGHBOUR_SOLICITATION &&
@@ -218,7 +250,8 @@ unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
 	if (link_scope(ipv6_hdr(skb)))
 		return NF_ACCEPT;
 	keys = packet_keys(skb, l4, proto, &dst, &src);
-	verdict = mnmap_steer(mn, t, skb, state->in, from, keys, &dst, &src);
+	verdict = mnmap_steer(mn, t, skb, state->in, from, keys, &dst, &src,
+			      frag_key(skb, frag_off, &fk));
 	if (verdict != MNMAP_UNCLAIMED)
 		return verdict;
 	if (keys == MNMAP_KEYS_FULL && proto == IPPROTO_ICMPV6 &&

@@ -184,6 +184,47 @@ test_icmp_errors() {
 	((after == before + 1)) || fail "unmapped drops went from $before to $after"
 }
 
+# udp_listen NS PORT FILE: write the size of each datagram to PORT into FILE.
+udp_listen() {
+	in_ns "$1" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+while True:
+    print(len(s.recv(65536)), flush=True)' "$2" > "$3" &
+}
+
+# udp_send NS ADDR PORT SIZE: one datagram of SIZE bytes (fragmented by
+# the sender when larger than the MTU).
+udp_send() {
+	in_ns "$1" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"x" * int(sys.argv[3]), (sys.argv[1], int(sys.argv[2])))' "$2" "$3" "$4"
+}
+
+# Later fragments carry no ports: they follow their first fragment, so a
+# datagram larger than the MTU reaches its container whole, and only it.
+test_fragments() {
+	topology
+	udp_listen c1 25001 /tmp/c1.udp
+	udp_listen c2 25001 /tmp/c2.udp
+	udp_listen c3 45001 /tmp/c3.udp
+	sleep 1
+	for size in 4000 9000; do
+		udp_send client "$SHARED" 25001 $size
+		udp_send c1 "$OTHER" 45001 $size
+	done
+	sleep 1
+	[[ $(cat /tmp/c1.udp) == $'4000\n9000' ]] || fail "c1 got '$(cat /tmp/c1.udp)' from outside"
+	[[ ! -s /tmp/c2.udp ]] || fail "c2 got '$(cat /tmp/c2.udp)'"
+	[[ $(cat /tmp/c3.udp) == $'4000\n9000' ]] || fail "c3 got '$(cat /tmp/c3.udp)' from c1"
+	# Nothing of it was dropped.
+	json=$(mnmapctl -n host -j stats show)
+	(($(jq .namespace.stats.drop_unmapped <<< "$json") == 0)) || fail "drops: $json"
+}
+
 test_drops() {
 	topology
 	serve c1 80
@@ -280,6 +321,7 @@ for f in 4 6; do
 	run_test "IPv$f: ping to the shared IP reaches its icmp endpoint" test_ping_shared_ip
 	run_test "IPv$f: a transfer through an MTU 1280 hop completes by path MTU discovery" test_path_mtu
 	run_test "IPv$f: ICMP errors reach the container that owns the embedded source" test_icmp_errors
+	run_test "IPv$f: a fragmented datagram reaches its container whole" test_fragments
 	run_test "IPv$f: unmapped ports and spoofed sources are dropped" test_drops
 done
 family 4
