@@ -32,8 +32,6 @@ count=${3:-100000}
 sizes=("${@:4}")
 [[ ${#sizes[@]} -gt 0 ]] || sizes=(1 1000 100000 1000000)
 here=$(cd "$(dirname "$0")" && pwd)
-PUB=198.51.100.10
-CTR_MAC=02:00:00:00:00:01
 methods=(nohop routing dnat ipvs ovs mnmap)
 
 work=$(mktemp -d)
@@ -47,115 +45,7 @@ modprobe pktgen
 
 x() { ip netns exec "$@"; }
 
-source "$here/ovs.sh"
-stop_ovs() { ovs_stop "$work/ovs"; }
-
-# The three namespaces, ctr with its counter; gen's eth0 leads to $1
-# (host or ctr).
-base() {
-	local n
-	ip -all netns delete 2>/dev/null || true
-	for n in gen host ctr; do
-		ip netns add $n
-		ip -n $n link set lo up
-	done
-	if [[ $1 == ctr ]]; then
-		ip -n gen link add eth0 type veth peer name eth0 netns ctr
-	else
-		ip -n gen link add eth0 type veth peer name eth0 netns host
-		ip -n host link add h-ctr type veth peer name eth0 netns ctr
-		ip -n host link set eth0 up
-		ip -n host link set h-ctr up
-	fi
-	ip -n gen addr add 203.0.113.9/24 dev eth0
-	ip -n gen link set eth0 up
-	ip -n ctr link set eth0 address $CTR_MAC up
-	x ctr nft -f - <<-'EOT'
-	table inet bench {
-		chain in {
-			type filter hook prerouting priority -300;
-			udp dport 9 counter drop
-		}
-	}
-	EOT
-}
-
-# The MAC that gen addresses its frames to.
-mac_of() { ip -n "$1" -j link show "$2" | jq -r '.[0].address'; }
-
-setup_nohop() {
-	base ctr
-	ip -n ctr addr add $PUB/32 dev eth0
-	DST_MAC=$CTR_MAC
-}
-
-setup_routing() {
-	base host
-	ip -n ctr addr add $PUB/32 dev eth0
-	ip -n host addr add 203.0.113.2/24 dev eth0
-	ip -n host route add $PUB/32 dev h-ctr
-	ip -n host neigh add $PUB lladdr $CTR_MAC dev h-ctr nud permanent
-	x host sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
-	DST_MAC=$(mac_of host eth0)
-}
-
-setup_dnat() {
-	base host
-	ip -n ctr addr add 172.17.0.2/16 dev eth0
-	ip -n host addr add 203.0.113.2/24 dev eth0
-	ip -n host link add br0 type bridge
-	ip -n host link set h-ctr master br0
-	ip -n host addr add 172.17.0.1/16 dev br0
-	ip -n host link set br0 up
-	ip -n host neigh add 172.17.0.2 lladdr $CTR_MAC dev br0 nud permanent
-	bridge -n host fdb replace $CTR_MAC dev h-ctr master static
-	x host sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
-	x host nft -f - <<-EOT
-	table ip nat {
-		chain prerouting {
-			type nat hook prerouting priority -100;
-			ip daddr $PUB udp dport 9 dnat to 172.17.0.2
-		}
-	}
-	EOT
-	DST_MAC=$(mac_of host eth0)
-}
-
-setup_ipvs() {
-	base host
-	ip -n ctr addr add 10.0.0.2/24 dev eth0
-	ip -n ctr addr add $PUB/32 dev eth0
-	ip -n host addr add 203.0.113.2/24 dev eth0
-	ip -n host addr add 10.0.0.1/24 dev h-ctr
-	ip -n host addr add $PUB/32 dev lo
-	ip -n host neigh add 10.0.0.2 lladdr $CTR_MAC dev h-ctr nud permanent
-	x host sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0
-	x host ipvsadm -A -u $PUB:9 -s rr
-	x host ipvsadm -a -u $PUB:9 -r 10.0.0.2:9 -g
-	DST_MAC=$(mac_of host eth0)
-}
-
-# ovsdb-server and ovs-vswitchd run inside the host namespace, so the
-# datapath and its ports live there.
-setup_ovs() {
-	base host
-	ip -n ctr addr add $PUB/32 dev eth0
-	ovs_start host "$work/ovs"
-	ovs_vsctl host add-br br0 -- add-port br0 eth0 -- add-port br0 h-ctr
-	x host ovs-ofctl del-flows br0
-	x host ovs-ofctl add-flow br0 "udp,nw_dst=$PUB,tp_dst=9,actions=mod_dl_dst:$CTR_MAC,output:h-ctr"
-	DST_MAC=$(mac_of host eth0)
-}
-
-setup_mnmap() {
-	base host
-	ip -n ctr addr add $PUB/32 dev eth0
-	ip -n host addr add 203.0.113.2/24 dev eth0
-	mnmapctl -n host host set uplink eth0
-	mnmapctl -n host endpoint add ctr mac $CTR_MAC dev h-ctr
-	mnmapctl -n host map add $PUB udp 9 endpoint ctr
-	DST_MAC=$(mac_of host eth0)
-}
+source "$here/setups.sh"
 
 teardown() {
 	stop_ovs
