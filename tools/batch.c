@@ -125,7 +125,10 @@ int add_object(struct ctl *ctl, int cmd, int nest_type, fill_fn fill, void *arg,
 	unsigned int off;
 	int err;
 
-	if (!ctl->batch_name || ctl->dry_run) {
+	/* A batch's check pass has parsed the object: that is all it needs. */
+	if (ctl->dry_run)
+		return 0;
+	if (!ctl->batch_name) {
 		msg = ctl_request(ctl, cmd, 0);
 		if (!msg)
 			return -ENOMEM;
@@ -203,9 +206,12 @@ int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), voi
 	return err;
 }
 
-/* A batch, read whole. */
+enum line_kind { LINE_EMPTY, LINE_TABLE, LINE_FLUSH, LINE_HOST, LINE_READ };
+
+/* A batch, read whole, each line's kind found once. */
 struct batch {
 	char **lines;
+	enum line_kind *kinds;
 	int n;
 };
 
@@ -214,6 +220,7 @@ static void batch_free(struct batch *b)
 	for (int i = 0; i < b->n; i++)
 		free(b->lines[i]);
 	free(b->lines);
+	free(b->kinds);
 }
 
 static int batch_read(struct ctl *ctl, const char *name, struct batch *b)
@@ -261,8 +268,6 @@ static int split_words(char *line, char **argv, int max)
 	return argc;
 }
 
-enum line_kind { LINE_EMPTY, LINE_TABLE, LINE_FLUSH, LINE_HOST, LINE_READ };
-
 static enum line_kind line_kind(int argc, char **argv)
 {
 	if (argc == 0)
@@ -281,54 +286,67 @@ static enum line_kind line_kind(int argc, char **argv)
 static int batch_pass(struct ctl *ctl, struct batch *b, enum line_kind only, bool all)
 {
 	char *argv[64], *copy;
-	int argc, err = 0;
 	enum line_kind kind;
+	int argc, err = 0;
 
 	for (int i = 0; i < b->n && !err; i++) {
+		kind = b->kinds[i];
+		if (kind == LINE_EMPTY || kind == LINE_FLUSH ||
+		    (all ? kind == LINE_HOST : kind != only))
+			continue;
 		copy = strdup(b->lines[i]);
 		if (!copy)
 			return -ENOMEM;
 		ctl->batch_line = i + 1;
 		argc = split_words(copy, argv, 64);
-		if (argc < 0) {
-			err = error(ctl, "too many words");
-		} else {
-			kind = line_kind(argc, argv);
-			if (kind != LINE_EMPTY && kind != LINE_FLUSH &&
-			    (all ? kind != LINE_HOST : kind == only))
-				err = run_object(ctl, argc, argv);
-		}
+		err = run_object(ctl, argc, argv);
 		free(copy);
 	}
 	return err ?: batch_flush_pending(ctl);
 }
 
-/* Check the batch; say whether it changes the table and starts by emptying it. */
-static int batch_check(struct ctl *ctl, struct batch *b, bool *table, bool *replace)
+/*
+ * Find each line's kind; say whether the batch changes the table and
+ * starts by emptying it.
+ */
+static int batch_classify(struct ctl *ctl, struct batch *b, bool *table, bool *replace)
 {
 	char *argv[64], *copy;
 	enum line_kind kind;
-	int argc, err;
+	int argc;
 
-	ctl->dry_run = true;
-	err = batch_pass(ctl, b, LINE_EMPTY, true) ?: batch_pass(ctl, b, LINE_HOST, false);
-	ctl->dry_run = false;
-	for (int i = 0; i < b->n && !err; i++) {
+	b->kinds = calloc(b->n ?: 1, sizeof(*b->kinds));
+	if (!b->kinds)
+		return -ENOMEM;
+	for (int i = 0; i < b->n; i++) {
 		copy = strdup(b->lines[i]);
 		if (!copy)
 			return -ENOMEM;
+		ctl->batch_line = i + 1;
 		argc = split_words(copy, argv, 64);
 		kind = argc > 0 ? line_kind(argc, argv) : LINE_EMPTY;
 		free(copy);
-		if (kind == LINE_FLUSH && *table) {
-			ctl->batch_line = i + 1;
+		if (argc < 0)
+			return error(ctl, "too many words");
+		if (kind == LINE_FLUSH && *table)
 			return error(ctl, "flush must come before any endpoint or map line");
-		}
 		if (kind == LINE_FLUSH)
 			*replace = true;
 		if (kind == LINE_FLUSH || kind == LINE_TABLE)
 			*table = true;
+		b->kinds[i] = kind;
 	}
+	return 0;
+}
+
+/* Check every line without sending anything. */
+static int batch_check(struct ctl *ctl, struct batch *b)
+{
+	int err;
+
+	ctl->dry_run = true;
+	err = batch_pass(ctl, b, LINE_EMPTY, true) ?: batch_pass(ctl, b, LINE_HOST, false);
+	ctl->dry_run = false;
 	return err;
 }
 
@@ -352,7 +370,8 @@ int batch_run(struct ctl *ctl, const char *name)
 	int err;
 
 	ctl->batch_name = strcmp(name, "-") ? name : "stdin";
-	err = batch_read(ctl, name, &b) ?: batch_check(ctl, &b, &table, &replace);
+	err = batch_read(ctl, name, &b) ?: batch_classify(ctl, &b, &table, &replace) ?:
+	      batch_check(ctl, &b);
 	if (err)
 		goto out;
 	if (table) {
