@@ -52,57 +52,7 @@ teardown() {
 	ip -all netns delete 2>/dev/null || true
 }
 
-counted() {
-	x ctr nft list chain inet bench in | grep -o 'packets [0-9]*' | cut -d' ' -f2
-}
-
-# pktgen: COUNT frames (0: until stopped) from gen to UDP port PORT
-# (default 9), DELAY_NS apart (default 0); prints pktgen's elapsed usec.
-blast() {
-	local n=$1 delay=${2:-0} port=${3:-9} pg=/proc/net/pktgen
-	x gen sh -c "
-		echo rem_device_all > $pg/kpktgend_0
-		echo add_device eth0 > $pg/kpktgend_0
-		for c in 'count $n' 'clone_skb 0' 'pkt_size 60' 'delay $delay' 'dst $PUB' \
-			'dst_mac $DST_MAC' 'udp_src_min 1234' 'udp_src_max 1234' \
-			'udp_dst_min $port' 'udp_dst_max $port'; do
-			echo \"\$c\" > $pg/eth0
-		done
-		echo start > $pg/pgctrl
-		sed -n 's/^Result: OK: \([0-9]*\)(.*/\1/p' $pg/eth0"
-}
-
-measure() {
-	local usec got before
-	before=$(counted)
-	usec=$(blast "$count" | tail -n 1)
-	sleep 0.2
-	got=$(($(counted) - before))
-	[[ -n $usec && $usec -gt 0 ]] || { echo "pktgen gave no result" >&2; return 1; }
-	((got * 10 >= count * 9)) ||
-		echo "warning: $1 delivered $got of $count frames" >&2
-	awk -v g="$got" -v u="$usec" 'BEGIN { printf "%.0f\n", g * 1e6 / u }'
-}
-
-# Sanity: each method delivers at all before anything is timed.
-for m in "${methods[@]}"; do
-	"setup_$m" > /dev/null
-	blast 100 > /dev/null
-	sleep 0.2
-	got=$(counted)
-	((got == 100)) || { echo "dataplane: $m delivered $got of 100 frames" >&2; exit 1; }
-	teardown
-done
-
-: > "$work/samples"
-for ((r = 0; r < rounds; r++)); do
-	for ((i = 0; i < ${#methods[@]}; i++)); do
-		m=${methods[$(((i + r) % ${#methods[@]}))]}
-		"setup_$m" > /dev/null
-		echo "$m $(measure "$m")" >> "$work/samples"
-		teardown
-	done
-done
+compare "$work/samples" "${methods[@]}"
 cp "$work/samples" "$out/dataplane-samples.txt"
 
 # Median, min, max per method; the host hop's cost per packet.

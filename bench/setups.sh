@@ -5,13 +5,26 @@
 # and ctr (the container, public address $PUB, MAC $CTR_MAC). Every setup
 # carries UDP 7 and 9 and TCP and UDP 5201 to the container and has a
 # return path; DST_MAC is the MAC that gen's raw frames (pktgen) go to.
-# Sourced; needs $work, x() and ovs.sh.
+# Also the pktgen helpers: blast sends, counted reads ctr's counter,
+# measure gives packets per second. Sourced; needs $work, $count and x().
 
 PUB=198.51.100.10
 CTR_MAC=02:00:00:00:00:01
 
 source "$here/ovs.sh"
 stop_ovs() { ovs_stop "$work/ovs"; }
+
+# ctr_counter: count UDP frames to port 9 in ctr, and drop them, first thing.
+ctr_counter() {
+	x ctr nft -f - <<-'EOT'
+	table inet bench {
+		chain in {
+			type filter hook prerouting priority -300;
+			udp dport 9 counter drop
+		}
+	}
+	EOT
+}
 
 # The three namespaces, ctr with its counter; gen's eth0 leads to $1
 # (host or ctr).
@@ -40,14 +53,7 @@ base() {
 	else
 		ip -n gen route add $PUB/32 via 203.0.113.2
 	fi
-	x ctr nft -f - <<-'EOT'
-	table inet bench {
-		chain in {
-			type filter hook prerouting priority -300;
-			udp dport 9 counter drop
-		}
-	}
-	EOT
+	ctr_counter
 }
 
 # The MAC that gen addresses its frames to.
@@ -147,3 +153,63 @@ setup_mnmap() {
 	DST_MAC=$(mac_of host eth0)
 }
 
+
+counted() {
+	x ctr nft list chain inet bench in | grep -o 'packets [0-9]*' | cut -d' ' -f2
+}
+
+# pktgen: COUNT frames (0: until stopped) from gen to UDP port PORT
+# (default 9), DELAY_NS apart (default 0); prints pktgen's elapsed usec.
+blast() {
+	local n=$1 delay=${2:-0} port=${3:-9} pg=/proc/net/pktgen
+	x gen sh -c "
+		echo rem_device_all > $pg/kpktgend_0
+		echo add_device eth0 > $pg/kpktgend_0
+		for c in 'count $n' 'clone_skb 0' 'pkt_size 60' 'delay $delay' 'dst ${DST:-$PUB}' \
+			'src_min ${SRC:-203.0.113.9}' 'src_max ${SRC:-203.0.113.9}' \
+			'dst_mac $DST_MAC' 'udp_src_min 1234' 'udp_src_max 1234' \
+			'udp_dst_min $port' 'udp_dst_max $port'; do
+			echo \"\$c\" > $pg/eth0
+		done
+		echo start > $pg/pgctrl
+		sed -n 's/^Result: OK: \([0-9]*\)(.*/\1/p' $pg/eth0"
+}
+
+measure() {
+	local usec got before
+	before=$(counted)
+	usec=$(blast "$count" | tail -n 1)
+	sleep 0.2
+	got=$(($(counted) - before))
+	[[ -n $usec && $usec -gt 0 ]] || { echo "pktgen gave no result" >&2; return 1; }
+	((got * 10 >= count * 9)) ||
+		echo "warning: $1 delivered $got of $count frames" >&2
+	awk -v g="$got" -v u="$usec" 'BEGIN { printf "%.0f\n", g * 1e6 / u }'
+}
+
+
+# compare SAMPLES METHOD...: check that each method delivers at all, then
+# measure each one $rounds times, the order rotated each round; writes
+# "METHOD PPS" lines to SAMPLES. Each setup_METHOD starts from scratch.
+compare() {
+	local samples=$1 m got r i
+	shift
+	local methods=("$@")
+	for m in "${methods[@]}"; do
+		"setup_$m" > /dev/null
+		blast 100 > /dev/null
+		sleep 0.2
+		got=$(counted)
+		((got == 100)) || { echo "bench: $m delivered $got of 100 frames" >&2; return 1; }
+		teardown
+	done
+	: > "$samples"
+	for ((r = 0; r < rounds; r++)); do
+		for ((i = 0; i < ${#methods[@]}; i++)); do
+			m=${methods[$(((i + r) % ${#methods[@]}))]}
+			"setup_$m" > /dev/null
+			echo "$m $(measure "$m")" >> "$samples"
+			teardown
+		done
+	done
+}
