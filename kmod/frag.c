@@ -9,7 +9,8 @@
  * slot another datagram took meanwhile, is dropped as unmapped.
  *
  * A small direct-mapped table per namespace: fragments are rare, so one
- * lock is enough; only the packet path (softirq) uses it.
+ * lock is enough. The packet path runs with bottom halves off, but the
+ * _bh lock keeps that an assumption no caller can break.
  */
 
 #include "frag.h"
@@ -64,12 +65,12 @@ void mnmap_frag_remember(struct mnmap_frags *f, const struct mnmap_frag_key *key
 {
 	struct mnmap_frag_slot *s = slot_of(f, key);
 
-	spin_lock(&f->lock);
+	spin_lock_bh(&f->lock);
 	s->key = *key;
 	s->expires = jiffies + MNMAP_FRAG_LIFETIME;
 	s->ifindex = ifindex;
 	ether_addr_copy(s->mac, mac);
-	spin_unlock(&f->lock);
+	spin_unlock_bh(&f->lock);
 }
 
 bool mnmap_frag_recall(struct mnmap_frags *f, const struct mnmap_frag_key *key,
@@ -78,13 +79,13 @@ bool mnmap_frag_recall(struct mnmap_frags *f, const struct mnmap_frag_key *key,
 	struct mnmap_frag_slot *s = slot_of(f, key);
 	bool found;
 
-	spin_lock(&f->lock);
+	spin_lock_bh(&f->lock);
 	found = s->ifindex && time_before(jiffies, s->expires) &&
 		!memcmp(&s->key, key, sizeof(*key));
 	if (found) {
 		*ifindex = s->ifindex;
 		ether_addr_copy(mac, s->mac);
 	}
-	spin_unlock(&f->lock);
+	spin_unlock_bh(&f->lock);
 	return found;
 }
