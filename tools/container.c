@@ -511,6 +511,9 @@ static int configure(struct ctl *ctl, struct nl_sock *rt, struct plan *p)
 		err = err ?: gateway_route(rt, RTM_NEWROUTE, families[f], p->ifindex, false) ?:
 		      setup_rules(rt, p, families[f], ifname);
 	}
+	if (err == -EAFNOSUPPORT)
+		return error(ctl, "container setup: this kernel has no policy routing for the "
+			     "endpoint's addresses (CONFIG_IP_MULTIPLE_TABLES, CONFIG_IPV6_MULTIPLE_TABLES)");
 	if (err)
 		return error(ctl, "container setup: %s", strerror(-err));
 	if (!p->block_first)
@@ -550,6 +553,9 @@ static int unconfigure(struct nl_sock *rt)
 		err = local_rule(rt, RTM_NEWRULE, families[f], 0);
 		for (uint32_t pref = PREF_DELIVERED; !err && pref <= PREF_LOCAL; pref++)
 			err = rules_flush(rt, families[f], pref);
+		/* Without policy routing for a family, setup added no rule there. */
+		if (err == -EAFNOSUPPORT)
+			err = 0;
 		err = err ?: gateway_route(rt, RTM_DELROUTE, families[f], 0, false);
 	}
 	err = err ?: gateway_route(rt, RTM_DELROUTE, AF_INET, 0, true);
