@@ -364,8 +364,8 @@ struct rule {
 	uint16_t first, last;
 };
 
-/* Add a rule (an identical one is fine) or delete one; a missing one is fine. */
-static int rule_change(struct nl_sock *rt, int type, const struct rule *r)
+/* Ask for a rule to be added or deleted: 0, or the kernel's errno. */
+static int rule_request(struct nl_sock *rt, int type, const struct rule *r)
 {
 	struct fib_rule_hdr frh = {
 		.family = r->family,
@@ -376,7 +376,6 @@ static int rule_change(struct nl_sock *rt, int type, const struct rule *r)
 	struct fib_rule_port_range ports = { r->first, r->last };
 	struct nl_msg *msg = rt_msg(type, type == RTM_NEWRULE ? NLM_F_CREATE | NLM_F_EXCL : 0,
 				    &frh, sizeof(frh));
-	int err;
 
 	if (!msg)
 		return -ENOMEM;
@@ -389,30 +388,27 @@ static int rule_change(struct nl_sock *rt, int type, const struct rule *r)
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
-	err = rt_do(rt, msg);
+	return rt_do(rt, msg);
+}
+
+/* Add a rule (an identical one is fine) or delete one; a missing one is fine. */
+static int rule_change(struct nl_sock *rt, int type, const struct rule *r)
+{
+	int err = rule_request(rt, type, r);
+
 	if ((type == RTM_NEWRULE && err == -EEXIST) || (type == RTM_DELRULE && err == -ENOENT))
 		return 0;
 	return err;
 }
 
-/* Delete every rule of ours at @pref. */
+/* Delete every rule of ours at @pref: the kernel deletes one match a request. */
 static int rules_flush(struct nl_sock *rt, int family, uint32_t pref)
 {
 	struct rule r = { .family = family, .pref = pref };
 	int err;
 
 	for (int i = 0; i < 65536; i++) {
-		struct fib_rule_hdr frh = { .family = family };
-		struct nl_msg *msg = rt_msg(RTM_DELRULE, 0, &frh, sizeof(frh));
-
-		if (!msg)
-			return -ENOMEM;
-		if (nla_put_u32(msg, FRA_PRIORITY, r.pref) ||
-		    nla_put_u8(msg, FRA_PROTOCOL, MNMAP_RTPROT)) {
-			nlmsg_free(msg);
-			return -EMSGSIZE;
-		}
-		err = rt_do(rt, msg);
+		err = rule_request(rt, RTM_DELRULE, &r);
 		if (err)
 			return err == -ENOENT ? 0 : err;
 	}
