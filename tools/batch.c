@@ -252,20 +252,34 @@ static int batch_read(struct ctl *ctl, const char *name, struct batch *b)
 	return 0;
 }
 
-/* Split a line into words; '#' starts a comment. Returns argc, or -1. */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * Split a line into words in place; '#' starts a comment. Returns argc, or
+ * -1. A plain loop: strtok_r's SSE4.2 strspn/strcspn took 40% of a
+ * 100k-line restore under QEMU's TCG, which emulates those instructions.
+ */
 static int split_words(char *line, char **argv, int max)
 {
 	int argc = 0;
-	char *save;
+	char *p = line;
 
-	for (char *p = strtok_r(line, " \t\r\n", &save); p; p = strtok_r(NULL, " \t\r\n", &save)) {
-		if (*p == '#')
-			break;
+	for (;;) {
+		while (is_blank(*p))
+			p++;
+		if (!*p || *p == '#')
+			return argc;
 		if (argc == max)
 			return -1;
 		argv[argc++] = p;
+		while (*p && !is_blank(*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
 	}
-	return argc;
 }
 
 static enum line_kind line_kind(int argc, char **argv)
