@@ -118,7 +118,7 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 	if (!dev)
 		return mnmap_drop(mn, ep, MNMAP_DROP_NO_DEVICE);
 	mnmap_stats_delivered(mn->stats, len);
-	mnmap_traffic_delivered(m->stats, len);
+	mnmap_traffic_delivered(m->traffic.pcpu, len);
 	mnmap_stats_delivered(ep->stats, len);
 	if (frag)
 		mnmap_frag_remember(mn->frags, frag, loc->ifindex, loc->mac);

@@ -66,7 +66,7 @@ static int put_map(struct sk_buff *skb, const struct mnmap_map *m)
 	      (k->port && (nla_put_u16(skb, MNMAP_A_MAP_PORT_FIRST, k->port) ||
 			   nla_put_u16(skb, MNMAP_A_MAP_PORT_LAST, m->port_last))) ||
 	      put_backends(skb, m) ||
-	      mnmap_traffic_put(skb, MNMAP_A_MAP_STATS, m->stats);
+	      mnmap_traffic_put(skb, MNMAP_A_MAP_STATS, m->traffic.pcpu);
 	if (ret) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;

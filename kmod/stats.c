@@ -3,6 +3,10 @@
 
 #include "stats.h"
 
+#include <linux/bitmap.h>
+#include <linux/list.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <net/netlink.h>
 #include <uapi/linux/mnmap.h>
 
@@ -12,29 +16,115 @@ struct mnmap_stats_sum {
 	u64 drops[MNMAP_DROP_COUNT];
 };
 
-/* Per-CPU counters of @size bytes that begin with a struct mnmap_pcpu_traffic. */
-static void __percpu *counters_alloc(size_t size)
+/*
+ * The pool of map counters, shared by every namespace: chunks of per-CPU
+ * slots, those with a free slot on a list. A slot is released from RCU
+ * callbacks, hence the bottom-half lock; an empty chunk is freed.
+ */
+#define TRAFFIC_CHUNK_SLOTS 256
+
+struct mnmap_traffic_chunk {
+	struct list_head partial;	/* on traffic_partial while not full */
+	struct mnmap_pcpu_traffic __percpu *slots;
+	unsigned int used;
+	DECLARE_BITMAP(taken, TRAFFIC_CHUNK_SLOTS);
+};
+
+static LIST_HEAD(traffic_partial);
+static DEFINE_SPINLOCK(traffic_lock);
+
+static struct mnmap_traffic_chunk *traffic_chunk_alloc(void)
 {
-	struct mnmap_pcpu_traffic __percpu *traffic;
+	struct mnmap_traffic_chunk *chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
+
+	if (!chunk)
+		return NULL;
+	chunk->slots = __alloc_percpu_gfp(TRAFFIC_CHUNK_SLOTS * sizeof(*chunk->slots),
+					  __alignof__(*chunk->slots), GFP_KERNEL);
+	if (!chunk->slots) {
+		kfree(chunk);
+		return NULL;
+	}
+	return chunk;
+}
+
+/* Take a free slot, or NULL when no chunk has one. */
+static bool traffic_take(struct mnmap_traffic_slot *slot)
+{
+	struct mnmap_traffic_chunk *chunk;
+	unsigned int i;
+
+	chunk = list_first_entry_or_null(&traffic_partial, struct mnmap_traffic_chunk, partial);
+	if (!chunk)
+		return false;
+	i = find_first_zero_bit(chunk->taken, TRAFFIC_CHUNK_SLOTS);
+	__set_bit(i, chunk->taken);
+	if (++chunk->used == TRAFFIC_CHUNK_SLOTS)
+		list_del_init(&chunk->partial);
+	slot->chunk = chunk;
+	slot->pcpu = chunk->slots + i;
+	return true;
+}
+
+/* A slot at zero; it was released after its last reader was gone. */
+int mnmap_traffic_get(struct mnmap_traffic_slot *slot)
+{
+	struct mnmap_traffic_chunk *fresh;
+	bool taken;
 	int cpu;
 
-	traffic = __alloc_percpu_gfp(size, __alignof__(struct mnmap_pcpu_stats), GFP_KERNEL);
-	if (!traffic)
-		return NULL;
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(traffic, cpu)->syncp);
-	return traffic;
+	spin_lock_bh(&traffic_lock);
+	taken = traffic_take(slot);
+	spin_unlock_bh(&traffic_lock);
+	if (!taken) {
+		fresh = traffic_chunk_alloc();
+		if (!fresh)
+			return -ENOMEM;
+		spin_lock_bh(&traffic_lock);
+		list_add(&fresh->partial, &traffic_partial);
+		traffic_take(slot);	/* the fresh chunk has room */
+		spin_unlock_bh(&traffic_lock);
+	}
+	for_each_possible_cpu(cpu) {
+		struct mnmap_pcpu_traffic *t = per_cpu_ptr(slot->pcpu, cpu);
+
+		memset(t, 0, sizeof(*t));
+		u64_stats_init(&t->syncp);
+	}
+	return 0;
 }
 
-struct mnmap_pcpu_traffic __percpu *mnmap_traffic_alloc(void)
+void mnmap_traffic_release(struct mnmap_traffic_slot *slot)
 {
-	return counters_alloc(sizeof(struct mnmap_pcpu_traffic));
+	struct mnmap_traffic_chunk *chunk = slot->chunk, *empty = NULL;
+
+	spin_lock_bh(&traffic_lock);
+	__clear_bit(slot->pcpu - chunk->slots, chunk->taken);
+	if (chunk->used-- == TRAFFIC_CHUNK_SLOTS)
+		list_add(&chunk->partial, &traffic_partial);
+	if (!chunk->used) {
+		list_del(&chunk->partial);
+		empty = chunk;
+	}
+	spin_unlock_bh(&traffic_lock);
+	if (empty) {
+		free_percpu(empty->slots);
+		kfree(empty);
+	}
 }
 
+/* The counters of a namespace or an endpoint, drops included. */
 struct mnmap_pcpu_stats __percpu *mnmap_stats_alloc(void)
 {
-	static_assert(offsetof(struct mnmap_pcpu_stats, traffic) == 0);
-	return counters_alloc(sizeof(struct mnmap_pcpu_stats));
+	struct mnmap_pcpu_stats __percpu *stats;
+	int cpu;
+
+	stats = alloc_percpu_gfp(struct mnmap_pcpu_stats, GFP_KERNEL);
+	if (!stats)
+		return NULL;
+	for_each_possible_cpu(cpu)
+		u64_stats_init(&per_cpu_ptr(stats, cpu)->traffic.syncp);
+	return stats;
 }
 
 void mnmap_traffic_delivered(struct mnmap_pcpu_traffic __percpu *traffic, unsigned int len)

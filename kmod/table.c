@@ -54,7 +54,7 @@ static void free_map_node(void *ptr, void *arg)
 	struct mnmap_node *n = ptr;
 
 	if (mnmap_node_is_map(n))
-		free_percpu(container_of(n, struct mnmap_map, n)->stats);
+		mnmap_traffic_release(&container_of(n, struct mnmap_map, n)->traffic);
 	kfree(n);
 }
 
@@ -337,7 +337,7 @@ static void map_free_rcu(struct rcu_head *rcu)
 {
 	struct mnmap_map *m = container_of(rcu, struct mnmap_map, n.rcu);
 
-	free_percpu(m->stats);
+	mnmap_traffic_release(&m->traffic);
 	kfree(m);
 }
 
@@ -350,7 +350,7 @@ void mnmap_map_free(struct mnmap_map *m)
 /* Free at once a map that never got a grace period's worth of readers. */
 static void map_free_now(struct mnmap_map *m)
 {
-	free_percpu(m->stats);
+	mnmap_traffic_release(&m->traffic);
 	kfree(m);
 }
 
@@ -610,7 +610,7 @@ static struct mnmap_map *map_with(const struct mnmap_map *old,
 	if (!m)
 		return NULL;
 	memcpy(m->backends, old->backends, old->n_backends * sizeof(old->backends[0]));
-	m->stats = old->stats;
+	m->traffic = old->traffic;
 	m->backends[old->n_backends].ep = ep;
 	m->backends[old->n_backends].weight = weight;
 	return m;
@@ -623,7 +623,7 @@ static struct mnmap_map *map_without(const struct mnmap_map *old, int drop)
 
 	if (!m)
 		return NULL;
-	m->stats = old->stats;
+	m->traffic = old->traffic;
 	for (int i = 0, k = 0; i < old->n_backends; i++)
 		if (i != drop)
 			m->backends[k++] = old->backends[i];
@@ -681,8 +681,7 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	if (!old) {
 		m->backends[0].ep = ep;
 		m->backends[0].weight = spec->weight;
-		m->stats = mnmap_traffic_alloc();
-		if (!m->stats) {
+		if (mnmap_traffic_get(&m->traffic)) {
 			kfree(m);
 			return -ENOMEM;
 		}

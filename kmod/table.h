@@ -83,7 +83,7 @@ struct mnmap_node {
 struct mnmap_map {
 	struct mnmap_node n;
 	/* Belongs to the map's identity: each new version takes it over. */
-	struct mnmap_pcpu_traffic __percpu *stats;
+	struct mnmap_traffic_slot traffic;
 	u16 port_last;
 	u16 n_backends;
 	struct mnmap_backend backends[];
