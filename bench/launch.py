@@ -3,8 +3,10 @@
 """Network launch time: from adding a map to the first packet delivered.
 
     launch.py first PORT READY    (in the container) print the CLOCK_MONOTONIC
-                                  time of the first datagram to PORT; touch
-                                  READY once listening
+                                  times the first datagram to PORT entered the
+                                  container (the kernel's receive stamp) and
+                                  woke this receiver; touch READY once
+                                  listening
     launch.py add ARGS...         print the time just before running
                                   `mnmapctl ARGS...`, and the time it ended
     launch.py netlink ADDR PORT ENDPOINT
@@ -15,16 +17,24 @@ CLOCK_MONOTONIC is one clock for every namespace of a kernel.
 """
 import os
 import socket
+import struct
 import subprocess
 import sys
 import time
 
+SO_TIMESTAMPNS = 35     # Python's socket module does not name it
+
 if sys.argv[1] == "first":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     s.bind(("0.0.0.0", int(sys.argv[2])))
     open(sys.argv[3], "w").close()
-    s.recv(64)
-    print("%.6f" % time.monotonic())
+    _, ancillary, _, _ = s.recvmsg(64, 64)
+    woke = time.monotonic()
+    # The stamp is CLOCK_REALTIME: carry it over to CLOCK_MONOTONIC.
+    offset = time.time() - time.monotonic()
+    sec, nsec = struct.unpack("qq", ancillary[0][2][:16])
+    print("%.6f %.6f" % (sec + nsec / 1e9 - offset, woke))
 elif sys.argv[1] == "add":
     t0 = time.monotonic()
     subprocess.run(["mnmapctl"] + sys.argv[2:], check=True)
