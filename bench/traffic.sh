@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Request/response latency and throughput, outside -> container, through
-# each host hop of setups.sh, side by side in one run: UDP transactions
-# (rr.py, one at a time), iperf3 UDP at 64, 512 and 1472-byte payloads
-# (datagrams per second received), and iperf3 TCP. ROUNDS rounds, the
-# order rotated each round; medians.
+# Request/response latency and throughput by packet size, outside ->
+# container, through each host hop of setups.sh, side by side in one run:
+# UDP transactions one at a time (rr.py: round trip, and the whole
+# machine's CPU time per transaction), iperf3 UDP at payloads from 64 to
+# 1472 bytes (datagrams per second received) and iperf3 TCP at segment
+# sizes (MSS) from 88 to 1448 bytes, with segmentation offloads off at the
+# sender so that segments cross the hop at that size. ROUNDS rounds, the
+# order rotated each round; medians; a PNG of throughput by packet size.
 #
 #   traffic.sh OUT_DIR [ROUNDS]
 set -euo pipefail
@@ -14,7 +17,8 @@ out=${1:?usage: traffic.sh OUT_DIR [ROUNDS]}
 rounds=${2:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 methods=(nohop routing dnat ipvs ovs mnmap)
-sizes=(64 512 1472)
+udp_sizes=(64 256 512 1024 1472)
+tcp_mss=(88 256 512 1024 1448)
 work=$(mktemp -d)
 x() { ip netns exec "$@"; }
 source "$here/setups.sh"
@@ -24,27 +28,32 @@ teardown() {
 }
 trap 'teardown; rm -rf "$work"' EXIT
 
-# One method's figures: "rr_median rr_p99 udp64 udp512 udp1472 tcp_mbit".
-run_method() {
-	local pps=() tcp
-	x ctr "$here/rr.py" serve 7 &
-	x ctr iperf3 -s -D -1 > /dev/null
-	sleep 0.5
-	read -r med p99 < <(x gen "$here/rr.py" ask $PUB 7 1000)
-	for size in "${sizes[@]}"; do
-		pkill -f "iperf3 -s" || true
-		x ctr iperf3 -s -D -1 > /dev/null
-		sleep 0.3
-		pps+=("$(x gen iperf3 -c $PUB -u -b 0 -l "$size" -t 2 -J |
-			jq '.end.sum | (.packets - .lost_packets) / .seconds | floor')")
-	done
+# iperf3 PARAMS...: one 2-second run from gen to ctr, its JSON on stdout.
+iperf() {
 	pkill -f "iperf3 -s" || true
 	x ctr iperf3 -s -D -1 > /dev/null
 	sleep 0.3
-	tcp=$(x gen iperf3 -c $PUB -t 2 -J | jq '.end.sum_received.bits_per_second / 1e6 | floor')
+	x gen iperf3 -c $PUB -t 2 -J "$@"
+}
+
+# One method's figures: "rr_median rr_p99 cpu_per_rr", the UDP datagrams
+# per second of each payload size, the TCP Mbit/s of each MSS.
+run_method() {
+	local rr pps=() tcp=() size mss
+	x ctr "$here/rr.py" serve 7 &
+	sleep 0.5
+	rr=$(x gen "$here/rr.py" ask $PUB 7 1000)
 	pkill -f "rr.py serve" || true
+	for size in "${udp_sizes[@]}"; do
+		pps+=("$(iperf -u -b 0 -l "$size" |
+			jq '.end.sum | (.packets - .lost_packets) / .seconds | floor')")
+	done
+	x gen ethtool -K eth0 tso off gso off > /dev/null
+	for mss in "${tcp_mss[@]}"; do
+		tcp+=("$(iperf -M "$mss" | jq '.end.sum_received.bits_per_second / 1e6 | floor')")
+	done
 	pkill -f "iperf3 -s" || true
-	echo "$med $p99 ${pps[*]} $tcp"
+	echo "$rr ${pps[*]} ${tcp[*]}"
 }
 
 : > "$work/samples"
@@ -64,23 +73,77 @@ median() {
 		awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
-echo "## Latency and throughput, outside -> container"
-echo
-echo "Through the same host hops; median of $rounds rounds (order rotated). UDP"
-echo "request/response: 1,000 one-byte transactions one at a time (Python"
-echo "client and server, whose own cost is in every figure). iperf3 UDP at full"
-echo "speed: datagrams per second received, ratio to routing in brackets. TCP:"
-echo "iperf3's received Mbit/s (veth sends 64 KB segments, so TCP hardly tells"
-echo "the methods apart). Under one vCPU, CPU per transaction is the round trip"
-echo "itself, so it is not reported apart."
-echo
-echo "| method | RR median µs | RR p99 µs | UDP 64 B /s | UDP 512 B /s | UDP 1472 B /s | TCP Mbit/s |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
-for m in "${methods[@]}"; do
-	row="| $m | $(median "$m" 2) | $(median "$m" 3)"
-	for c in 4 5 6; do
-		row+=" | $(median "$m" $c) ($(awk -v a="$(median "$m" $c)" -v b="$(median routing $c)" 'BEGIN { printf "%.2f", a / b }'))"
+# row METHOD FIRST_COLUMN COUNT: the medians, each with its ratio to routing.
+row() {
+	local c r=""
+	for ((c = $2; c < $2 + $3; c++)); do
+		r+=" | $(median "$1" $c) ($(awk -v a="$(median "$1" $c)" -v b="$(median routing $c)" \
+			'BEGIN { printf "%.2f", a / b }'))"
 	done
-	echo "$row | $(median "$m" 7) |"
+	echo "| $1$r |"
+}
+
+echo "## Latency, CPU per transaction and throughput by packet size, outside -> container"
+echo
+echo "Through the same host hops; median of $rounds rounds (order rotated),"
+echo "ratio to routing in brackets."
+echo
+echo "UDP request/response: 1,000 one-byte transactions one at a time (Python"
+echo "client and server, whose own cost is in every figure); CPU is the whole"
+echo "machine's busy time (/proc/stat, every CPU) per transaction."
+echo
+echo "| method | RR median µs | RR p99 µs | CPU µs per transaction |"
+echo "|---|---:|---:|---:|"
+for m in "${methods[@]}"; do
+	echo "| $m | $(median "$m" 2) | $(median "$m" 3) | $(median "$m" 4) ($(awk -v a="$(median "$m" 4)" \
+		-v b="$(median routing 4)" 'BEGIN { printf "%.2f", a / b }')) |"
 done
 echo
+echo "iperf3 UDP at full speed: datagrams per second received, by payload size."
+echo
+echo "| method |$(printf ' %s B |' "${udp_sizes[@]}")"
+echo "|---|$(printf -- '---:|%.0s' "${udp_sizes[@]}")"
+for m in "${methods[@]}"; do
+	row "$m" 5 ${#udp_sizes[@]}
+done
+echo
+echo "iperf3 TCP: Mbit/s received, by MSS, segmentation offloads off at the sender."
+echo
+echo "| method |$(printf ' MSS %s |' "${tcp_mss[@]}")"
+echo "|---|$(printf -- '---:|%.0s' "${tcp_mss[@]}")"
+for m in "${methods[@]}"; do
+	row "$m" $((5 + ${#udp_sizes[@]})) ${#tcp_mss[@]}
+done
+echo
+
+# The plot's data: per method a block of "frame_bytes udp_mbit tcp_mbit".
+for m in "${methods[@]}"; do
+	echo "\"$m\""
+	for ((i = 0; i < ${#udp_sizes[@]}; i++)); do
+		udp=$(median "$m" $((5 + i)))
+		tcp=$(median "$m" $((5 + ${#udp_sizes[@]} + i)))
+		# Frames: Ethernet 14 + IPv4 20 + UDP 8; TCP: 20 + 12 of timestamps,
+		# which come out of the MSS.
+		echo "$((udp_sizes[i] + 42)) $(awk -v p="$udp" -v s="${udp_sizes[i]}" \
+			'BEGIN { print p * s * 8 / 1e6 }') $((tcp_mss[i] + 54)) $tcp"
+	done
+	printf '\n\n'
+done > "$work/plot"
+if command -v gnuplot > /dev/null; then
+	gnuplot <<-EOT
+	set terminal pngcairo size 1000,420 noenhanced
+	set output "$out/throughput-by-size.png"
+	set multiplot layout 1,2
+	set grid
+	set key top left
+	set xlabel "frame bytes"
+	set ylabel "Mbit/s"
+	set title "UDP payload throughput (iperf3)"
+	plot for [i=0:$((${#methods[@]} - 1))] "$work/plot" index i using 1:2 with linespoints title columnheader(1)
+	set title "TCP throughput by MSS, offloads off (iperf3)"
+	plot for [i=0:$((${#methods[@]} - 1))] "$work/plot" index i using 3:4 with linespoints title columnheader(1)
+	unset multiplot
+	EOT
+	echo "![throughput by packet size](throughput-by-size.png)"
+	echo
+fi
