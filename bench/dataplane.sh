@@ -35,22 +35,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 methods=(nohop routing dnat ipvs ovs mnmap)
 
 work=$(mktemp -d)
-cleanup() {
-	stop_ovs
-	ip -all netns delete 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'teardown; rm -rf "$work"' EXIT
 modprobe pktgen
 
 x() { ip netns exec "$@"; }
 
 source "$here/setups.sh"
-
-teardown() {
-	stop_ovs
-	ip -all netns delete 2>/dev/null || true
-}
 
 compare "$work/samples" "${methods[@]}"
 cp "$work/samples" "$out/dataplane-samples.txt"

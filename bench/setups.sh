@@ -14,6 +14,12 @@ CTR_MAC=02:00:00:00:00:01
 source "$here/ovs.sh"
 stop_ovs() { ovs_stop "$work/ovs"; }
 
+# Whatever a setup made: its namespaces and OVS daemons.
+teardown() {
+	stop_ovs
+	ip -all netns delete 2> /dev/null || true
+}
+
 # ctr_counter: count UDP frames to port 9 in ctr, and drop them, first thing.
 ctr_counter() {
 	x ctr nft -f - <<-'EOT'

@@ -22,10 +22,6 @@ tcp_mss=(88 256 512 1024 1448)
 work=$(mktemp -d)
 x() { ip netns exec "$@"; }
 source "$here/setups.sh"
-teardown() {
-	stop_ovs
-	ip -all netns delete 2> /dev/null || true
-}
 trap 'teardown; rm -rf "$work"' EXIT
 
 # iperf3 PARAMS...: one 2-second run from gen to ctr, its JSON on stdout.
