@@ -19,7 +19,7 @@ set -euo pipefail
 out=${1:?usage: updates.sh OUT_DIR [ROUNDS] [SIZES...]}
 rounds=${2:-3}
 sizes=("${@:3}")
-[[ ${#sizes[@]} -gt 0 ]] || sizes=(1000 10000)
+[[ ${#sizes[@]} -gt 0 ]] || sizes=(1000 10000 100000)
 here=$(cd "$(dirname "$0")" && pwd)
 tools=(mnmap ipvs nft ovs)
 work=$(mktemp -d)
