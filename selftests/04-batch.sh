@@ -73,6 +73,23 @@ test_failing_batch_changes_nothing() {
 	[[ $(m map show 198.51.100.1 tcp 81) ]] || fail "batch from stdin"
 }
 
+test_check_only() {
+	setup
+	m endpoint add a mac 02:00:00:00:00:01 dev c1
+	before=$(m save)
+	{ echo "endpoint add b mac 02:00:00:00:00:02 dev c1"; gen_maps 198.51.100.5 300 b
+	  echo "host set uplink up0"; echo "container setup nowhere endpoint b"; } > /tmp/c1
+	m -c -b /tmp/c1
+	[[ $(m save) == "$before" ]] || fail "-c applied something"
+	printf 'map add 198.51.100.1 tcp 80 endpoint a\nmap add 198.51.100.1 tcp 80 endpint a\n' > /tmp/c2
+	expect_fail "/tmp/c2:2: " m -c -b /tmp/c2
+	expect_fail "use it with -b FILE alone" m -c map show
+	# monitor never ends: no batch may hold one.
+	printf 'map add 198.51.100.1 tcp 80 endpoint a\nmonitor\n' > /tmp/c3
+	expect_fail "/tmp/c3:2: monitor cannot run in a batch" m -b /tmp/c3
+	[[ $(m save) == "$before" ]] || fail "a batch with monitor changed the table"
+}
+
 # The table is swapped whole: a dumper sees N maps or M, never a mix.
 test_restore_is_atomic() {
 	setup
@@ -109,6 +126,7 @@ test_other_transaction_blocks() {
 
 run_test "save, flush, restore round-trips exactly" test_round_trip
 run_test "a failing batch names its line and changes nothing" test_failing_batch_changes_nothing
+run_test "-c checks a batch and applies nothing" test_check_only
 run_test "a restore swaps the whole table at once" test_restore_is_atomic
 run_test "an open transaction blocks other writers and dies with its socket" test_other_transaction_blocks
 finish

@@ -116,6 +116,28 @@ test_bad_input_changes_nothing() {
 	[[ -z $(ip -n c2 rule show | grep 233) ]] || fail "a refused setup changed c2"
 }
 
+# A batch adds the maps and sets the container up from them; a batch that
+# fails leaves the container as it was.
+test_setup_in_a_batch() {
+	bare
+	mnmapctl -n host flush
+	cat > /tmp/cb <<-EOT
+	endpoint add c1 mac 02:00:00:00:00:01 dev h-c1
+	container setup c1 endpoint c1
+	map add 198.51.100.30 tcp 80 endpoint c1
+	host set uplink h-c1
+	EOT
+	before=$(state c1)
+	{ cat /tmp/cb; echo "map add 198.51.100.31 tcp 80 endpoint nobody"; } > /tmp/cb-bad
+	expect_fail "/tmp/cb-bad:5: mnmap: no such endpoint" mnmapctl -n host -b /tmp/cb-bad
+	[[ $(state c1) == "$before" ]] || fail "a failed batch set the container up"
+	mnmapctl -n host -b /tmp/cb
+	ip -n c1 addr show dev eth0 | grep "198.51.100.30/32" > /dev/null || fail "no address"
+	# What came after the container line ran in the host's namespace.
+	[[ $(mnmapctl -n host -j host show | jq -r .uplink) == h-c1 ]] ||
+		fail "host set after the container line: $(mnmapctl -n host host show)"
+}
+
 # The namespace can be given as a path, as orchestrators know it by PID.
 test_setup_by_path() {
 	bare
@@ -128,4 +150,5 @@ run_test "setup is idempotent and follows the endpoint's maps" test_setup_is_ide
 run_test "teardown restores the namespace" test_teardown_restores
 run_test "bad input is refused and changes nothing" test_bad_input_changes_nothing
 run_test "the namespace may be a path" test_setup_by_path
+run_test "in a batch, setup runs after the maps it reads are committed" test_setup_in_a_batch
 finish

@@ -6,7 +6,7 @@
  * A batch is checked whole before anything is sent: a bad line is named
  * and nothing changes. Its endpoint and map changes then go into one
  * kernel transaction that is published at once or not at all; its host
- * lines run after the commit.
+ * set and container lines run after the commit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -206,7 +206,12 @@ int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), voi
 	return err;
 }
 
-enum line_kind { LINE_EMPTY, LINE_TABLE, LINE_FLUSH, LINE_HOST, LINE_READ };
+/*
+ * LINE_AFTER: what configures outside the table (host set, container) runs
+ * after the table's transaction commits, and only has its arguments
+ * checked before.
+ */
+enum line_kind { LINE_EMPTY, LINE_TABLE, LINE_FLUSH, LINE_AFTER, LINE_READ };
 
 /* A batch, read whole, each line's kind found once. */
 struct batch {
@@ -289,14 +294,16 @@ static enum line_kind line_kind(int argc, char **argv)
 	if (!strcmp(argv[0], "flush"))
 		return LINE_FLUSH;
 	if (!strcmp(argv[0], "host"))
-		return argc > 1 && !strcmp(argv[1], "set") ? LINE_HOST : LINE_READ;
+		return argc > 1 && !strcmp(argv[1], "set") ? LINE_AFTER : LINE_READ;
+	if (!strcmp(argv[0], "container"))
+		return LINE_AFTER;
 	if (!strcmp(argv[0], "endpoint") || !strcmp(argv[0], "map"))
 		return argc > 1 && (!strcmp(argv[1], "show") || !strcmp(argv[1], "list") ||
 				    !strcmp(argv[1], "help")) ? LINE_READ : LINE_TABLE;
 	return LINE_READ;
 }
 
-/* Run the lines of one kind (or, with @all, all but host and flush). */
+/* Run the lines of one kind (or, with @all, all but LINE_AFTER and flush). */
 static int batch_pass(struct ctl *ctl, struct batch *b, enum line_kind only, bool all)
 {
 	char *argv[64], *copy;
@@ -306,7 +313,7 @@ static int batch_pass(struct ctl *ctl, struct batch *b, enum line_kind only, boo
 	for (int i = 0; i < b->n && !err; i++) {
 		kind = b->kinds[i];
 		if (kind == LINE_EMPTY || kind == LINE_FLUSH ||
-		    (all ? kind == LINE_HOST : kind != only))
+		    (all ? kind == LINE_AFTER : kind != only))
 			continue;
 		copy = strdup(b->lines[i]);
 		if (!copy)
@@ -359,7 +366,7 @@ static int batch_check(struct ctl *ctl, struct batch *b)
 	int err;
 
 	ctl->dry_run = true;
-	err = batch_pass(ctl, b, LINE_EMPTY, true) ?: batch_pass(ctl, b, LINE_HOST, false);
+	err = batch_pass(ctl, b, LINE_EMPTY, true) ?: batch_pass(ctl, b, LINE_AFTER, false);
 	ctl->dry_run = false;
 	return err;
 }
@@ -386,7 +393,7 @@ int batch_run(struct ctl *ctl, const char *name)
 	ctl->batch_name = strcmp(name, "-") ? name : "stdin";
 	err = batch_read(ctl, name, &b) ?: batch_classify(ctl, &b, &table, &replace) ?:
 	      batch_check(ctl, &b);
-	if (err)
+	if (err || ctl->check_only)
 		goto out;
 	if (table) {
 		ctl->batch_line = 0;
@@ -406,7 +413,7 @@ int batch_run(struct ctl *ctl, const char *name)
 		txn(&quiet, MNMAP_CMD_TXN_ABORT, false);
 	}
 	if (!err)
-		err = batch_pass(ctl, &b, LINE_HOST, false);
+		err = batch_pass(ctl, &b, LINE_AFTER, false);
 out:
 	if (err)
 		report(ctl, err);

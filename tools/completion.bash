@@ -17,7 +17,7 @@ _mnmapctl() {
 	endpoint) [[ $obj == map || $obj == container ]] && COMPREPLY=($(compgen -W "$(mnmapctl -j endpoint show 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
 	esac
 	if [[ -z $obj ]]; then
-		COMPREPLY=($(compgen -W "endpoint map host stats monitor save flush container help -j -p -n -b -f -V" -- "$cur"))
+		COMPREPLY=($(compgen -W "endpoint map host stats monitor save flush container help -j -p -n -b -c -f -V" -- "$cur"))
 	elif [[ -z $cmd ]]; then
 		case $obj in
 		endpoint) COMPREPLY=($(compgen -W "add set del show help" -- "$cur")) ;;

@@ -190,7 +190,11 @@ static int gather(struct ctl *ctl, const char *name, struct plan *p)
 	return 0;
 }
 
-static int enter_netns_arg(struct ctl *ctl, const char *netns)
+/*
+ * Enter @netns; *@back is then a descriptor of the namespace we left, for
+ * leave_netns(), so that what follows (in a batch) runs where it began.
+ */
+static int enter_netns_arg(struct ctl *ctl, const char *netns, int *back)
 {
 	char path[PATH_MAX];
 	int fd, err = 0;
@@ -199,12 +203,24 @@ static int enter_netns_arg(struct ctl *ctl, const char *netns)
 		snprintf(path, sizeof(path), "%s", netns);
 	else
 		snprintf(path, sizeof(path), "/run/netns/%s", netns);
+	*back = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET))
+	if (*back < 0 || fd < 0 || setns(fd, CLONE_NEWNET))
 		err = error(ctl, "container: cannot enter network namespace '%s': %s",
 			    netns, strerror(errno));
 	if (fd >= 0)
 		close(fd);
+	if (err && *back >= 0)
+		close(*back);
+	return err;
+}
+
+static int leave_netns(struct ctl *ctl, int back, int err)
+{
+	if (setns(back, CLONE_NEWNET) && !err)
+		err = error(ctl, "container: cannot return to the first network namespace: %s",
+			    strerror(errno));
+	close(back);
 	return err;
 }
 
@@ -522,18 +538,21 @@ static int container_setup(struct ctl *ctl, int argc, char **argv)
 {
 	struct plan p = { 0 };
 	struct nl_sock *rt;
-	int err;
+	int err, back;
 
 	if (argc != 3 || !matches(argv[1], "endpoint"))
 		return error(ctl, "container setup: usage: container setup NETNS endpoint NAME");
 	if (parse_name(argv[2]))
 		return error(ctl, "container setup: invalid endpoint name '%s'", argv[2]);
-	err = gather(ctl, argv[2], &p) ?: enter_netns_arg(ctl, argv[0]);
+	if (ctl->dry_run)
+		return 0;	/* a batch's check: the maps it reads may not exist yet */
+	err = gather(ctl, argv[2], &p) ?: enter_netns_arg(ctl, argv[0], &back);
 	if (!err) {
 		rt = rt_open();
 		err = rt ? configure(ctl, rt, &p) :
 			   error(ctl, "container setup: cannot open an rtnetlink socket");
 		nl_socket_free(rt);
+		err = leave_netns(ctl, back, err);
 	}
 	free(p.owned);
 	return err;
@@ -561,21 +580,26 @@ static int unconfigure(struct nl_sock *rt)
 static int container_teardown(struct ctl *ctl, int argc, char **argv)
 {
 	struct nl_sock *rt;
-	int err;
+	int err, back;
 
 	if (argc != 1)
 		return error(ctl, "container teardown: usage: container teardown NETNS");
-	err = enter_netns_arg(ctl, argv[0]);
+	if (ctl->dry_run)
+		return 0;
+	err = enter_netns_arg(ctl, argv[0], &back);
 	if (err)
 		return err;
 	rt = rt_open();
 	if (!rt)
-		return error(ctl, "container teardown: cannot open an rtnetlink socket");
+		return leave_netns(ctl, back,
+				   error(ctl, "container teardown: cannot open an rtnetlink socket"));
 	err = unconfigure(rt);
 	nl_socket_free(rt);
 	if (err)
-		return error(ctl, "container teardown: %s", strerror(-err));
-	return write_port_range(ctl, PORT_RANGE_DEFAULT);
+		err = error(ctl, "container teardown: %s", strerror(-err));
+	else
+		err = write_port_range(ctl, PORT_RANGE_DEFAULT);
+	return leave_netns(ctl, back, err);
 }
 
 static const struct cmd container_cmds[] = {

@@ -11,6 +11,7 @@ struct ctl {
 	bool json;
 	bool pretty;
 	bool force;
+	bool check_only;	/* -c: check a batch, apply nothing */
 	const char *netns;
 	struct nl_sock *sock;
 	int family;

@@ -24,12 +24,12 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"Usage: mnmapctl [OPTIONS] OBJECT COMMAND [ARGS...]\n"
-		"       mnmapctl [OPTIONS] -b FILE|-\n"
+		"       mnmapctl [OPTIONS] [-c] -b FILE|-\n"
 		"OBJECT := { endpoint | map | host | stats | monitor | save | flush |\n"
 		"            container | help }\n"
 		"`mnmapctl OBJECT help` shows an object's commands.\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
-		"             -f[orce] | -V[ersion] | -h[elp] }\n");
+		"             -c[heck] | -f[orce] | -V[ersion] | -h[elp] }\n");
 }
 
 int error(struct ctl *ctl, const char *fmt, ...)
@@ -135,6 +135,7 @@ int main(int argc, char **argv)
 		{ "netns", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'c' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -143,13 +144,14 @@ int main(int argc, char **argv)
 	const char *batch = NULL;
 	int opt, err;
 
-	while ((opt = getopt_long(argc, argv, "+jpn:b:fVh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+jpn:b:fcVh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': ctl.json = true; break;
 		case 'p': ctl.pretty = true; break;
 		case 'n': ctl.netns = optarg; break;
 		case 'b': batch = optarg; break;
 		case 'f': ctl.force = true; break;
+		case 'c': ctl.check_only = true; break;
 		case 'V': printf("mnmapctl " MNMAPCTL_VERSION "\n"); return 0;
 		case 'h': usage(); return 0;
 		default: usage(); return 2;
@@ -165,7 +167,12 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc > 0 && matches(argv[0], "help"))
 		return do_help(&ctl, 0, NULL);
-	err = ctl_connect(&ctl);
+	if (ctl.check_only && (!batch || argc > 0)) {
+		fprintf(stderr, "mnmapctl: -c checks a batch: use it with -b FILE alone\n");
+		return 2;
+	}
+	/* Checking needs no kernel: nothing is sent. */
+	err = ctl.check_only ? 0 : ctl_connect(&ctl);
 	if (err) {
 		report(&ctl, err);
 		return 1;

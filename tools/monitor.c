@@ -73,6 +73,8 @@ int do_monitor(struct ctl *ctl, int argc, char **argv)
 
 	if (argc > 0)
 		return error(ctl, "monitor: unexpected '%s'", argv[0]);
+	if (ctl->batch_name)
+		return error(ctl, "monitor cannot run in a batch: it never ends");
 	err = ctl_subscribe(ctl, MNMAP_MCGRP_EVENTS);
 	if (err)
 		return err;
