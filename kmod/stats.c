@@ -48,7 +48,7 @@ static struct mnmap_traffic_chunk *traffic_chunk_alloc(void)
 	return chunk;
 }
 
-/* Take a free slot, or NULL when no chunk has one. */
+/* Take a free slot; false when no chunk has one. Under traffic_lock. */
 static bool traffic_take(struct mnmap_traffic_slot *slot)
 {
 	struct mnmap_traffic_chunk *chunk;
