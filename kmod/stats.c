@@ -48,12 +48,13 @@ static struct mnmap_traffic_chunk *traffic_chunk_alloc(void)
 	return chunk;
 }
 
-/* Take a free slot; false when no chunk has one. Under traffic_lock. */
+/* Take a free slot; false when no chunk has one. */
 static bool traffic_take(struct mnmap_traffic_slot *slot)
 {
 	struct mnmap_traffic_chunk *chunk;
 	unsigned int i;
 
+	lockdep_assert_held(&traffic_lock);
 	chunk = list_first_entry_or_null(&traffic_partial, struct mnmap_traffic_chunk, partial);
 	if (!chunk)
 		return false;
