@@ -63,7 +63,7 @@ static void free_endpoint(void *ptr, void *arg)
 	struct mnmap_endpoint *ep = ptr;
 
 	kfree(rcu_dereference_protected(ep->loc, true));
-	free_percpu(ep->stats);
+	mnmap_shared_stats_put(ep->stats);
 	kfree(ep);
 }
 
@@ -71,7 +71,7 @@ static void endpoint_free_rcu(struct rcu_head *rcu)
 {
 	struct mnmap_endpoint *ep = container_of(rcu, struct mnmap_endpoint, rcu);
 
-	free_percpu(ep->stats);
+	mnmap_shared_stats_put(ep->stats);
 	kfree(ep);
 }
 
@@ -211,7 +211,7 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 	ret = -ENOMEM;
 	if (!ep || !l)
 		goto err;
-	ep->stats = mnmap_stats_alloc();
+	ep->stats = mnmap_shared_stats_new();
 	if (!ep->stats)
 		goto err;
 	strscpy(ep->name, name, sizeof(ep->name));
@@ -231,7 +231,7 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 err:
 	kfree(l);
 	if (ep)
-		free_percpu(ep->stats);
+		mnmap_shared_stats_put(ep->stats);
 	kfree(ep);
 	return ret;
 }
@@ -681,7 +681,10 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	if (!old) {
 		m->backends[0].ep = ep;
 		m->backends[0].weight = spec->weight;
-		if (mnmap_traffic_get(&m->traffic)) {
+		if (spec->traffic) {
+			m->traffic = *spec->traffic;
+			mnmap_traffic_share(&m->traffic);
+		} else if (mnmap_traffic_get(&m->traffic)) {
 			kfree(m);
 			return -ENOMEM;
 		}
@@ -897,10 +900,29 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 	return 0;
 }
 
+/* Add to @copy an endpoint like @ep, counting in the same counters. */
+static int clone_endpoint(struct mnmap_table *copy, struct mnmap_endpoint *ep)
+{
+	struct mnmap_endpoint *twin;
+	int ret;
+
+	ret = mnmap_endpoint_add(copy, ep->name, rcu_dereference_protected(ep->loc, true), NULL);
+	if (ret == -EEXIST)	/* seen twice across a resize */
+		return 0;
+	if (ret)
+		return ret;
+	/* Unpublished, so the counters it was given can go at once. */
+	twin = mnmap_endpoint_find(copy, ep->name);
+	mnmap_shared_stats_put(twin->stats);
+	twin->stats = mnmap_shared_stats_get(ep->stats);
+	return 0;
+}
+
 /* Add to @copy a map like @m, with @copy's endpoints of the same names. */
 static int clone_map(struct mnmap_table *copy, const struct mnmap_map *m)
 {
-	struct mnmap_map_spec spec = { .key = m->n.key, .port_last = m->port_last };
+	struct mnmap_map_spec spec = { .key = m->n.key, .port_last = m->port_last,
+				       .traffic = &m->traffic };
 	struct mnmap_journal j = {};
 	struct mnmap_map *result;
 	int ret = 0;
@@ -935,10 +957,7 @@ struct mnmap_table *mnmap_table_clone(struct mnmap_table *t)
 		if (IS_ERR(ep))
 			continue;
 		rhashtable_walk_stop(&iter);	/* allocations may sleep */
-		ret = mnmap_endpoint_add(copy, ep->name,
-					 rcu_dereference_protected(ep->loc, true), NULL);
-		if (ret == -EEXIST)	/* seen twice across a resize */
-			ret = 0;
+		ret = clone_endpoint(copy, ep);
 		rhashtable_walk_start(&iter);
 	}
 	rhashtable_walk_stop(&iter);

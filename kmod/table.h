@@ -37,7 +37,7 @@ struct mnmap_endpoint {
 	struct mnmap_location __rcu *loc;
 	/* Map backends that point here; changed only under the netns lock. */
 	u32 users;
-	struct mnmap_pcpu_stats __percpu *stats;
+	struct mnmap_shared_stats *stats;
 	struct rcu_head rcu;
 };
 
@@ -135,6 +135,8 @@ struct mnmap_map_spec {
 	u16 port_last;
 	const char *endpoint;
 	u32 weight;
+	/* A copy of a table: count in the original map's slot, not a new one. */
+	const struct mnmap_traffic_slot *traffic;
 };
 
 struct mnmap_table *mnmap_table_new(void);

@@ -51,6 +51,15 @@ test_outside_to_shared_ip() {
 	n=$(jq --arg a "$SHARED" '.maps[] | select(.addr == $a and .port == 80 and .port_last == 80) | .stats.packets' <<< "$json")
 	((n >= 8)) || fail "map 80 counted $n packets"
 	((n <= $(jq .namespace.stats.packets <<< "$json"))) || fail "namespace total"
+	# A batch works on a copy of the table, then publishes it: the copy
+	# counts on where the original left off.
+	ep_before=$(jq '.endpoints[] | select(.name == "c1") | .stats.packets' <<< "$json")
+	echo "map add $SHARED udp 4000 endpoint c1" | mnmapctl -n host -b -
+	json=$(mnmapctl -n host -j stats show)
+	after=$(jq --arg a "$SHARED" '.maps[] | select(.addr == $a and .port == 80 and .port_last == 80) | .stats.packets' <<< "$json")
+	((after >= n)) || fail "a batch reset map 80's count from $n to $after"
+	after=$(jq '.endpoints[] | select(.name == "c1") | .stats.packets' <<< "$json")
+	((after >= ep_before)) || fail "a batch reset c1's count from $ep_before to $after"
 	# A map deleted and added again counts from zero, though its counter
 	# slot, freed after a grace period, is the one reused.
 	mnmapctl -n host map del "$SHARED" tcp 80
