@@ -24,29 +24,38 @@ x() { ip netns exec "$@"; }
 source "$here/setups.sh"
 trap 'teardown; rm -rf "$work"' EXIT
 
-# iperf3 PARAMS...: one 2-second run from gen to ctr, its JSON on stdout.
+# iperf3 JQ PARAMS...: one 2-second run from gen to ctr; prints the JQ
+# expression of its JSON, a number, or says what went wrong and fails.
 iperf() {
+	local expr=$1 v
+	shift
 	pkill -f "iperf3 -s" || true
 	x ctr iperf3 -s -D -1 > /dev/null
 	sleep 0.3
-	x gen iperf3 -c $PUB -t 2 -J "$@"
+	# Its warnings (1472-byte datagrams beside a 1448-byte MSS) go to a file.
+	v=$(x gen iperf3 -c $PUB -t 2 -J "$@" 2> "$work/iperf.err" | jq "$expr" || true)
+	[[ $v =~ ^[0-9]+$ ]] || { echo "iperf3 $*: '$v' $(cat "$work/iperf.err")" >&2; return 1; }
+	echo "$v"
 }
 
 # One method's figures: "rr_median rr_p99 cpu_per_rr", the UDP datagrams
 # per second of each payload size, the TCP Mbit/s of each MSS.
 run_method() {
 	local rr pps=() tcp=() size mss
-	x ctr "$here/rr.py" serve 7 &
+	# Not on our stdout: the command substitution we run in would wait for it.
+	x ctr "$here/rr.py" serve 7 > /dev/null 2>&1 &
+	local server=$!
 	sleep 0.5
 	rr=$(x gen "$here/rr.py" ask $PUB 7 1000)
 	pkill -f "rr.py serve" || true
+	wait $server 2> /dev/null || true	# quietly: no "Terminated"
 	for size in "${udp_sizes[@]}"; do
-		pps+=("$(iperf -u -b 0 -l "$size" |
-			jq '.end.sum | (.packets - .lost_packets) / .seconds | floor')")
+		pps+=("$(iperf '.end.sum | (.packets - .lost_packets) / .seconds | floor' \
+			-u -b 0 -l "$size")")
 	done
 	x gen ethtool -K eth0 tso off gso off > /dev/null
 	for mss in "${tcp_mss[@]}"; do
-		tcp+=("$(iperf -M "$mss" | jq '.end.sum_received.bits_per_second / 1e6 | floor')")
+		tcp+=("$(iperf '.end.sum_received.bits_per_second / 1e6 | floor' -M "$mss")")
 	done
 	pkill -f "iperf3 -s" || true
 	echo "$rr ${pps[*]} ${tcp[*]}"
@@ -57,7 +66,12 @@ for ((r = 0; r < rounds; r++)); do
 	for ((i = 0; i < ${#methods[@]}; i++)); do
 		m=${methods[$(((i + r) % ${#methods[@]}))]}
 		"setup_$m" > /dev/null
-		echo "$m $(run_method)" >> "$work/samples"
+		line="$m $(run_method)"
+		# A failed run (the subshell does not stop the script) ends here.
+		awk -v n=$((4 + ${#udp_sizes[@]} + ${#tcp_mss[@]})) \
+			'NF != n { exit 1 } { for (i = 2; i <= NF; i++) if ($i !~ /^[0-9.]+$/) exit 1 }' \
+			<<< "$line" || { echo "traffic: $m gave '$line'" >&2; exit 1; }
+		echo "$line" >> "$work/samples"
 		teardown
 	done
 done
