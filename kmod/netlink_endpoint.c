@@ -213,7 +213,7 @@ static int add_one(struct mnmap_net *mn, struct mnmap_table *t, struct nlattr *n
 	ret = parse_location(mn->net, tb, &loc, extack);
 	if (ret)
 		return ret;
-	ret = mnmap_endpoint_add(t, nla_data(tb[MNMAP_A_ENDPOINT_NAME]), &loc, extack);
+	ret = mnmap_endpoint_add(t, nla_data(tb[MNMAP_A_ENDPOINT_NAME]), &loc, NULL, extack);
 	if (ret)
 		return ret;
 	*added = mnmap_endpoint_find(t, nla_data(tb[MNMAP_A_ENDPOINT_NAME]));

@@ -200,8 +200,12 @@ struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *na
 	return rhashtable_lookup_fast(&t->endpoints, key, endpoint_params);
 }
 
+/*
+ * Add an endpoint that counts in @stats (a table's copy shares the
+ * original's), or in new counters when @stats is NULL.
+ */
 int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
-		       const struct mnmap_location *loc,
+		       const struct mnmap_location *loc, struct mnmap_shared_stats *stats,
 		       struct netlink_ext_ack *extack)
 {
 	struct mnmap_endpoint *ep = kzalloc(sizeof(*ep), GFP_KERNEL);
@@ -211,7 +215,7 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 	ret = -ENOMEM;
 	if (!ep || !l)
 		goto err;
-	ep->stats = mnmap_shared_stats_new();
+	ep->stats = stats ? mnmap_shared_stats_get(stats) : mnmap_shared_stats_new();
 	if (!ep->stats)
 		goto err;
 	strscpy(ep->name, name, sizeof(ep->name));
@@ -900,24 +904,6 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 	return 0;
 }
 
-/* Add to @copy an endpoint like @ep, counting in the same counters. */
-static int clone_endpoint(struct mnmap_table *copy, struct mnmap_endpoint *ep)
-{
-	struct mnmap_endpoint *twin;
-	int ret;
-
-	ret = mnmap_endpoint_add(copy, ep->name, rcu_dereference_protected(ep->loc, true), NULL);
-	if (ret == -EEXIST)	/* seen twice across a resize */
-		return 0;
-	if (ret)
-		return ret;
-	/* Unpublished, so the counters it was given can go at once. */
-	twin = mnmap_endpoint_find(copy, ep->name);
-	mnmap_shared_stats_put(twin->stats);
-	twin->stats = mnmap_shared_stats_get(ep->stats);
-	return 0;
-}
-
 /* Add to @copy a map like @m, with @copy's endpoints of the same names. */
 static int clone_map(struct mnmap_table *copy, const struct mnmap_map *m)
 {
@@ -957,7 +943,10 @@ struct mnmap_table *mnmap_table_clone(struct mnmap_table *t)
 		if (IS_ERR(ep))
 			continue;
 		rhashtable_walk_stop(&iter);	/* allocations may sleep */
-		ret = clone_endpoint(copy, ep);
+		ret = mnmap_endpoint_add(copy, ep->name, rcu_dereference_protected(ep->loc, true),
+					 ep->stats, NULL);
+		if (ret == -EEXIST)	/* seen twice across a resize */
+			ret = 0;
 		rhashtable_walk_start(&iter);
 	}
 	rhashtable_walk_stop(&iter);

@@ -145,7 +145,7 @@ struct mnmap_table *mnmap_table_clone(struct mnmap_table *t);
 
 struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *name);
 int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
-		       const struct mnmap_location *loc,
+		       const struct mnmap_location *loc, struct mnmap_shared_stats *stats,
 		       struct netlink_ext_ack *extack);
 int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			const struct mnmap_location *loc);

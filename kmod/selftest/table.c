@@ -107,10 +107,10 @@ bool __init mnmap_table_selftest(void)
 
 	if (!t)
 		return false;
-	expect(!mnmap_endpoint_add(t, "a", &loc, NULL));
-	expect(!mnmap_endpoint_add(t, "b", &loc, NULL));
-	expect(!mnmap_endpoint_add(t, "c", &loc, NULL));
-	expect(mnmap_endpoint_add(t, "a", &loc, NULL) == -EEXIST);
+	expect(!mnmap_endpoint_add(t, "a", &loc, NULL, NULL));
+	expect(!mnmap_endpoint_add(t, "b", &loc, NULL, NULL));
+	expect(!mnmap_endpoint_add(t, "c", &loc, NULL, NULL));
+	expect(mnmap_endpoint_add(t, "a", &loc, NULL, NULL) == -EEXIST);
 
 	expect(!add(t, ip, 80, 80, "a"));
 	expect(!add(t, ip, 80, 80, "b"));		/* load-balanced */
