@@ -197,22 +197,17 @@ static int gather(struct ctl *ctl, const char *name, struct plan *p)
 static int enter_netns_arg(struct ctl *ctl, const char *netns, int *back)
 {
 	char path[PATH_MAX];
-	int fd, err = 0;
+	int err;
 
 	if (strchr(netns, '/'))
 		snprintf(path, sizeof(path), "%s", netns);
 	else
 		snprintf(path, sizeof(path), "/run/netns/%s", netns);
-	*back = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*back < 0 || fd < 0 || setns(fd, CLONE_NEWNET))
-		err = error(ctl, "container: cannot enter network namespace '%s': %s",
-			    netns, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	if (err && *back >= 0)
-		close(*back);
-	return err;
+	err = netns_enter(path, back);
+	if (err)
+		return error(ctl, "container: cannot enter network namespace '%s': %s",
+			     netns, strerror(-err));
+	return 0;
 }
 
 static int leave_netns(struct ctl *ctl, int back, int err)

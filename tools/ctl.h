@@ -38,6 +38,7 @@ int run_cmd(struct ctl *ctl, const struct cmd *cmds, const char *object,
 	    void (*usage)(void), int argc, char **argv);
 int error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void report(struct ctl *ctl, int err);
+int netns_enter(const char *path, int *back);
 int run_object(struct ctl *ctl, int argc, char **argv);
 int batch_run(struct ctl *ctl, const char *name);
 

@@ -109,22 +109,40 @@ int run_object(struct ctl *ctl, int argc, char **argv)
 	return error(ctl, "unknown object '%s'", argv[0]);
 }
 
+/*
+ * Enter the network namespace at @path; with @back, *@back is then a
+ * descriptor of the one left, to return to. Returns 0 or a negative errno.
+ */
+int netns_enter(const char *path, int *back)
+{
+	int fd, err = 0;
+
+	if (back) {
+		*back = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (*back < 0)
+			return -errno;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (err && back)
+		close(*back);
+	return err;
+}
+
 static int enter_netns(const char *name)
 {
 	char path[4096];
-	int fd;
+	int err;
 
 	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWNET)) {
+	err = netns_enter(path, NULL);
+	if (err)
 		fprintf(stderr, "mnmapctl: cannot enter network namespace '%s': %s\n",
-			name, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
+			name, strerror(-err));
+	return err;
 }
 
 int main(int argc, char **argv)
