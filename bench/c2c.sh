@@ -38,8 +38,6 @@ echo
 echo "| method | pps median | min | max | vs bridge |"
 echo "|---|---:|---:|---:|---:|"
 for m in "${methods[@]}"; do
-	awk -v m="$m" '$1 == m { print $2 }' "$work/samples" | sort -n |
-		awk -v m="$m" '{ v[NR] = $1 } END {
-			print m, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[1], v[NR] }'
+	echo "$m $(awk -v m="$m" '$1 == m { print $2 }' "$work/samples" | spread)"
 done | awk 'NR == 1 { b = $2 } { printf "| %s | %.0f | %.0f | %.0f | %.2f |\n", $1, $2, $3, $4, $2 / b }'
 echo

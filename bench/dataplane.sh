@@ -48,10 +48,7 @@ cp "$work/samples" "$out/dataplane-samples.txt"
 # Median, min, max per method; the host hop's cost per packet.
 summary() {
 	for m in "${methods[@]}"; do
-		awk -v m="$m" '$1 == m { print $2 }' "$work/samples" | sort -n |
-			awk -v m="$m" '{ v[NR] = $1 } END {
-				med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-				print m, med, v[1], v[NR] }'
+		echo "$m $(awk -v m="$m" '$1 == m { print $2 }' "$work/samples" | spread)"
 	done
 }
 summary > "$work/summary"
@@ -124,9 +121,7 @@ for n in "${sizes[@]}"; do
 done
 cp "$work/scale" "$out/dataplane-scale-samples.txt"
 for n in "${sizes[@]}"; do
-	awk -v n="$n" '$1 == n { print $2 }' "$work/scale" | sort -n |
-		awk -v n="$n" '{ v[NR] = $1 } END {
-			print n, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[1], v[NR] }'
+	echo "$n $(awk -v n="$n" '$1 == n { print $2 }' "$work/scale" | spread)"
 done | awk 'NR == 1 { one = $2 } { printf "| %d | %.0f | %.0f | %.0f | %.2f |\n", $1, $2, $3, $4, $2 / one }'
 echo
 

@@ -14,6 +14,12 @@ CTR_MAC=02:00:00:00:00:01
 source "$here/ovs.sh"
 stop_ovs() { ovs_stop "$work/ovs"; }
 
+# spread: of the numbers on stdin, one a line, print "median min max".
+spread() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[1], v[NR] }'
+}
+
 # Whatever a setup made: its namespaces and OVS daemons.
 teardown() {
 	stop_ovs

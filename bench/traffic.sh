@@ -79,8 +79,7 @@ cp "$work/samples" "$out/traffic-samples.txt"
 
 # median METHOD COLUMN
 median() {
-	awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$work/samples" | sort -n |
-		awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+	awk -v m="$1" -v c="$2" '$1 == m { print $c }' "$work/samples" | spread | cut -d' ' -f1
 }
 
 # row METHOD FIRST_COLUMN COUNT: the medians, each with its ratio to routing.
@@ -109,22 +108,24 @@ for m in "${methods[@]}"; do
 		-v b="$(median routing 4)" 'BEGIN { printf "%.2f", a / b }')) |"
 done
 echo
-echo "iperf3 UDP at full speed: datagrams per second received, by payload size."
-echo
-echo "| method |$(printf ' %s B |' "${udp_sizes[@]}")"
-echo "|---|$(printf -- '---:|%.0s' "${udp_sizes[@]}")"
-for m in "${methods[@]}"; do
-	row "$m" 5 ${#udp_sizes[@]}
-done
-echo
-echo "iperf3 TCP: Mbit/s received, by MSS, segmentation offloads off at the sender."
-echo
-echo "| method |$(printf ' MSS %s |' "${tcp_mss[@]}")"
-echo "|---|$(printf -- '---:|%.0s' "${tcp_mss[@]}")"
-for m in "${methods[@]}"; do
-	row "$m" $((5 + ${#udp_sizes[@]})) ${#tcp_mss[@]}
-done
-echo
+# by_size TITLE HEADER FIRST_COLUMN SIZES...: each method's medians by
+# size, from FIRST_COLUMN on; HEADER is the printf format of a size's title.
+by_size() {
+	local title=$1 header=$2 first=$3 m
+	shift 3
+	echo "$title"
+	echo
+	echo "| method |$(printf " $header |" "$@")"
+	echo "|---|$(printf -- '---:|%.0s' "$@")"
+	for m in "${methods[@]}"; do
+		row "$m" "$first" $#
+	done
+	echo
+}
+by_size "iperf3 UDP at full speed: datagrams per second received, by payload size." \
+	'%s B' 5 "${udp_sizes[@]}"
+by_size "iperf3 TCP: Mbit/s received, by MSS, segmentation offloads off at the sender." \
+	'MSS %s' $((5 + ${#udp_sizes[@]})) "${tcp_mss[@]}"
 
 # The plot's data: per method a block of "frame_bytes udp_mbit tcp_mbit".
 for m in "${methods[@]}"; do

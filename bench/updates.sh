@@ -23,7 +23,7 @@ sizes=("${@:3}")
 here=$(cd "$(dirname "$0")" && pwd)
 tools=(mnmap ipvs nft ovs)
 work=$(mktemp -d)
-source "$here/ovs.sh"
+source "$here/setups.sh"	# ovs_start and friends, spread
 trap 'ovs_stop "$work/ovs"; ip netns delete upd 2> /dev/null; rm -rf "$work"' EXIT
 
 x() { ip netns exec upd "$@"; }
@@ -115,8 +115,8 @@ echo "| mappings N | mnmapctl -b | ipvsadm -R | nft -f (one DNAT map) | ovs-ofct
 echo "|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
 	for t in "${tools[@]}"; do
-		awk -v t="$t" -v n="$n" '$1 == t && $2 == n { print $3 }' "$work/samples" | sort -n |
-			awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+		awk -v t="$t" -v n="$n" '$1 == t && $2 == n { print $3 }' "$work/samples" |
+			spread | cut -d' ' -f1
 	done | paste -sd' ' | awk -v n="$n" '{
 		best = $2; if ($3 > best) best = $3; if ($4 > best) best = $4
 		printf "| %d | %.0f/s | %.0f/s | %.0f/s | %.0f/s | %.1fx |\n", n, $1, $2, $3, $4, $1 / best }'
