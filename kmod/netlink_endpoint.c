@@ -213,7 +213,7 @@ static int add_one(struct mnmap_net *mn, struct mnmap_table *t, struct nlattr *n
 	ret = parse_location(mn->net, tb, &loc, extack);
 	if (ret)
 		return ret;
-	ret = mnmap_endpoint_add(t, nla_data(tb[MNMAP_A_ENDPOINT_NAME]), &loc, NULL, extack);
+	ret = mnmap_endpoint_add(t, nla_data(tb[MNMAP_A_ENDPOINT_NAME]), &loc, extack);
 	if (ret)
 		return ret;
 	*added = mnmap_endpoint_find(t, nla_data(tb[MNMAP_A_ENDPOINT_NAME]));
@@ -330,7 +330,7 @@ int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 	ep = lock_endpoint(mn, info, tb, &t);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
-	loc = *rcu_dereference_protected(ep->loc, lockdep_is_held(&mn->lock));
+	loc = *mnmap_endpoint_loc(t, ep);
 	ret = parse_location(mn->net, tb, &loc, info->extack);
 	if (ret)
 		goto out;

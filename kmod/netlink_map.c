@@ -245,7 +245,7 @@ static int add_batch(struct mnmap_net *mn, struct mnmap_table *t,
 	}
 	if (ret)
 		mnmap_journal_undo(t, &j, 0);
-	mnmap_journal_commit(&j);
+	mnmap_journal_commit(t, &j);
 	return ret;
 }
 
@@ -330,7 +330,7 @@ int mnmap_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	if (gone)
-		mnmap_map_free(m);
+		mnmap_map_retire(t, m);
 out:
 	mnmap_write_unlock(mn);
 	return ret;
@@ -345,9 +345,7 @@ int mnmap_nl_map_flush(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&mn->lock);
 	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
-	ret = PTR_ERR_OR_ZERO(t);
-	if (!ret)
-		count = mnmap_map_flush(t);
+	ret = PTR_ERR_OR_ZERO(t) ?: mnmap_map_flush(t, &count);
 	if (!ret && t != mn->staging) {
 		mn->generation++;
 		mnmap_nl_notify_count(mn->net, MNMAP_CMD_MAP_FLUSH_NTF, count);

@@ -4,6 +4,10 @@
  * protocol, port). Readers (the packet path) use RCU only and never see a
  * half-made object: maps are immutable and replaced whole. Writers hold the
  * namespace's mutex, so every function here that changes a table expects it.
+ *
+ * A writer may work on an overlay instead: a transaction's changes to the
+ * live table, kept apart (below, "Overlays") so that a batch of a few
+ * changes onto a table of millions costs a few changes, not a copy.
  */
 
 #include "table.h"
@@ -29,17 +33,50 @@ static const struct rhashtable_params map_params = {
 
 static_assert(sizeof(struct mnmap_key) == 28);
 
-struct mnmap_table *mnmap_table_new(void)
+/*
+ * A key an overlay changed: the base's node there, and the node the key
+ * will have. Its first change records it; it stays until the end of the
+ * transaction, so that undoing a change never needs memory.
+ */
+struct mnmap_stage {
+	struct mnmap_node n;		/* the key, hashed in the overlay */
+	struct mnmap_node *from;	/* the base's node, or NULL */
+	struct mnmap_node *to;		/* the staged node, or NULL: removed */
+	struct list_head list;
+};
+
+/* An endpoint name an overlay changed. */
+struct mnmap_ep_stage {
+	struct rhash_head node;
+	char name[MNMAP_NAME_MAX_LEN + 4];
+	struct mnmap_endpoint *from;	/* the base's endpoint, or NULL */
+	struct mnmap_endpoint *to;	/* @from, a new one, or NULL: deleted */
+	struct mnmap_location *loc;	/* where @from moves to, or NULL */
+	struct list_head list;
+};
+
+static const struct rhashtable_params ep_stage_params = {
+	.key_offset = offsetof(struct mnmap_ep_stage, name),
+	.key_len = sizeof_field(struct mnmap_ep_stage, name),
+	.head_offset = offsetof(struct mnmap_ep_stage, node),
+};
+
+static_assert(sizeof_field(struct mnmap_ep_stage, name) ==
+	      sizeof_field(struct mnmap_endpoint, name));
+
+static struct mnmap_table *table_alloc(const struct rhashtable_params *ep_params)
 {
 	struct mnmap_table *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
 	if (!t)
 		return NULL;
-	if (rhashtable_init(&t->endpoints, &endpoint_params))
+	if (rhashtable_init(&t->endpoints, ep_params))
 		goto err_free;
 	if (rhashtable_init(&t->maps, &map_params))
 		goto err_endpoints;
 	refcount_set(&t->ref, 1);
+	INIT_LIST_HEAD(&t->staged_maps);
+	INIT_LIST_HEAD(&t->staged_endpoints);
 	return t;
 
 err_endpoints:
@@ -47,6 +84,25 @@ err_endpoints:
 err_free:
 	kfree(t);
 	return NULL;
+}
+
+struct mnmap_table *mnmap_table_new(void)
+{
+	return table_alloc(&endpoint_params);
+}
+
+/* An empty overlay of @base: the table as it is, until a change. */
+struct mnmap_table *mnmap_table_overlay(struct mnmap_table *base)
+{
+	struct mnmap_table *o = table_alloc(&ep_stage_params);
+
+	if (!o)
+		return NULL;
+	refcount_inc(&base->ref);
+	o->base = base;
+	o->n_endpoints = base->n_endpoints;
+	o->n_maps = base->n_maps;
+	return o;
 }
 
 static void free_map_node(void *ptr, void *arg)
@@ -58,13 +114,17 @@ static void free_map_node(void *ptr, void *arg)
 	kfree(n);
 }
 
-static void free_endpoint(void *ptr, void *arg)
+/* Free at once an endpoint no reader can see. */
+static void endpoint_free(struct mnmap_endpoint *ep)
 {
-	struct mnmap_endpoint *ep = ptr;
-
 	kfree(rcu_dereference_protected(ep->loc, true));
 	mnmap_shared_stats_put(ep->stats);
 	kfree(ep);
+}
+
+static void free_endpoint(void *ptr, void *arg)
+{
+	endpoint_free(ptr);
 }
 
 static void endpoint_free_rcu(struct rcu_head *rcu)
@@ -80,10 +140,16 @@ static void endpoint_free_rcu(struct rcu_head *rcu)
  * table waited for a grace period before dropping the table's own
  * reference, so no reader can still see it.
  */
+static void overlay_free(struct mnmap_table *o, bool committed);
+
 void mnmap_table_put(struct mnmap_table *t)
 {
 	if (!t || !refcount_dec_and_test(&t->ref))
 		return;
+	if (t->base) {
+		overlay_free(t, false);
+		return;
+	}
 	rhashtable_free_and_destroy(&t->maps, free_map_node, NULL);
 	rhashtable_free_and_destroy(&t->endpoints, free_endpoint, NULL);
 	kfree(t);
@@ -189,55 +255,199 @@ bool mnmap_dev_is_endpoint(struct mnmap_table *t, int ifindex)
 	return rhashtable_lookup(&t->maps, &k, map_params);
 }
 
+/* What an overlay staged, by key and by name */
+
+static struct mnmap_stage *stage_find(struct mnmap_table *o, const struct mnmap_key *key)
+{
+	return rhashtable_lookup_fast(&o->maps, key, map_params);
+}
+
+/* The record of @key in overlay @o, made on its first change. */
+static struct mnmap_stage *stage_touch(struct mnmap_table *o, const struct mnmap_key *key)
+{
+	struct mnmap_stage *s = stage_find(o, key);
+	int ret;
+
+	if (s)
+		return s;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->n.key = *key;
+	s->from = rhashtable_lookup_fast(&o->base->maps, key, map_params);
+	s->to = s->from;
+	ret = rhashtable_lookup_insert_fast(&o->maps, &s->n.head, map_params);
+	if (ret) {
+		kfree(s);
+		return ERR_PTR(ret);
+	}
+	list_add_tail(&s->list, &o->staged_maps);
+	return s;
+}
+
+/* Make sure that changing @n's key cannot fail for want of memory. */
+static int node_reserve(struct mnmap_table *t, const struct mnmap_node *n)
+{
+	return t->base ? PTR_ERR_OR_ZERO(stage_touch(t, &n->key)) : 0;
+}
+
+/* The node at @key as a writer of @t sees it: an overlay's staged one first. */
+static struct mnmap_node *node_find(struct mnmap_table *t, const struct mnmap_key *key)
+{
+	struct mnmap_stage *s;
+
+	if (!t->base)
+		return rhashtable_lookup_fast(&t->maps, key, map_params);
+	s = stage_find(t, key);
+	return s ? s->to : rhashtable_lookup_fast(&t->base->maps, key, map_params);
+}
+
+static struct mnmap_ep_stage *ep_stage_find(struct mnmap_table *o, const char *key)
+{
+	return rhashtable_lookup_fast(&o->endpoints, key, ep_stage_params);
+}
+
+/* The record of endpoint name @key (zero-padded) in @o, made on first use. */
+static struct mnmap_ep_stage *ep_stage_touch(struct mnmap_table *o, const char *key)
+{
+	struct mnmap_ep_stage *s = ep_stage_find(o, key);
+	int ret;
+
+	if (s)
+		return s;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	memcpy(s->name, key, sizeof(s->name));
+	s->from = rhashtable_lookup_fast(&o->base->endpoints, key, endpoint_params);
+	s->to = s->from;
+	ret = rhashtable_lookup_insert_fast(&o->endpoints, &s->node, ep_stage_params);
+	if (ret) {
+		kfree(s);
+		return ERR_PTR(ret);
+	}
+	list_add_tail(&s->list, &o->staged_endpoints);
+	return s;
+}
+
 /* Endpoints */
 
 struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *name)
 {
 	char key[sizeof_field(struct mnmap_endpoint, name)] = {};
+	struct mnmap_ep_stage *s;
 
 	if (strscpy(key, name, MNMAP_NAME_MAX_LEN + 1) < 0)
 		return NULL;
-	return rhashtable_lookup_fast(&t->endpoints, key, endpoint_params);
+	if (!t->base)
+		return rhashtable_lookup_fast(&t->endpoints, key, endpoint_params);
+	s = ep_stage_find(t, key);
+	return s ? s->to : rhashtable_lookup_fast(&t->base->endpoints, key, endpoint_params);
 }
 
-/*
- * Add an endpoint that counts in @stats (a table's copy shares the
- * original's), or in new counters when @stats is NULL.
- */
-int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
-		       const struct mnmap_location *loc, struct mnmap_shared_stats *stats,
-		       struct netlink_ext_ack *extack)
+/* Where @ep lives as a writer of @t sees it: a move may be staged. */
+const struct mnmap_location *mnmap_endpoint_loc(struct mnmap_table *t,
+						struct mnmap_endpoint *ep)
+{
+	struct mnmap_ep_stage *s = t->base ? ep_stage_find(t, ep->name) : NULL;
+
+	if (s && s->from == ep && s->loc)
+		return s->loc;
+	return rcu_dereference_protected(ep->loc, true);
+}
+
+/* How many map backends point at @ep, as a writer of @t sees it. */
+u32 mnmap_endpoint_users(struct mnmap_table *t, const struct mnmap_endpoint *ep)
+{
+	return ep->users + (t->base ? ep->users_staged : 0);
+}
+
+static struct mnmap_endpoint *endpoint_new(const char *name,
+					   const struct mnmap_location *loc)
 {
 	struct mnmap_endpoint *ep = kzalloc(sizeof(*ep), GFP_KERNEL);
 	struct mnmap_location *l = kmemdup(loc, sizeof(*loc), GFP_KERNEL);
-	int ret;
 
-	ret = -ENOMEM;
-	if (!ep || !l)
-		goto err;
-	ep->stats = stats ? mnmap_shared_stats_get(stats) : mnmap_shared_stats_new();
-	if (!ep->stats)
-		goto err;
+	if (ep)
+		ep->stats = mnmap_shared_stats_new();
+	if (!ep || !l || !ep->stats) {
+		kfree(l);
+		if (ep)
+			mnmap_shared_stats_put(ep->stats);
+		kfree(ep);
+		return NULL;
+	}
 	strscpy(ep->name, name, sizeof(ep->name));
 	RCU_INIT_POINTER(ep->loc, l);
-	ret = epdev_get(t, loc->ifindex);
+	return ep;
+}
+
+static int endpoint_insert(struct mnmap_table *t, struct mnmap_endpoint *ep)
+{
+	int ifindex = rcu_dereference_protected(ep->loc, true)->ifindex;
+	int ret = epdev_get(t, ifindex);
+
 	if (ret)
-		goto err;
+		return ret;
 	ret = rhashtable_lookup_insert_fast(&t->endpoints, &ep->node, endpoint_params);
+	if (ret)
+		epdev_put(t, ifindex);
+	return ret;
+}
+
+/* An overlay's new endpoint: under a name that is free in the view. */
+static int stage_endpoint_add(struct mnmap_table *o, struct mnmap_endpoint *ep)
+{
+	struct mnmap_ep_stage *s = ep_stage_touch(o, ep->name);
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (s->to)
+		return -EEXIST;
+	s->to = ep;
+	return 0;
+}
+
+int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
+		       const struct mnmap_location *loc, struct netlink_ext_ack *extack)
+{
+	struct mnmap_endpoint *ep = endpoint_new(name, loc);
+	int ret;
+
+	if (!ep)
+		return -ENOMEM;
+	ret = t->base ? stage_endpoint_add(t, ep) : endpoint_insert(t, ep);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already exists");
 	if (ret) {
-		epdev_put(t, loc->ifindex);
-		goto err;
+		endpoint_free(ep);
+		return ret;
 	}
 	t->n_endpoints++;
 	return 0;
-err:
-	kfree(l);
-	if (ep)
-		mnmap_shared_stats_put(ep->stats);
-	kfree(ep);
-	return ret;
+}
+
+/*
+ * An overlay's move: the base's endpoint moves at the commit; one the
+ * overlay made is seen by nobody yet, and moves at once.
+ */
+static int stage_endpoint_move(struct mnmap_table *o, struct mnmap_endpoint *ep,
+			       struct mnmap_location *l)
+{
+	struct mnmap_ep_stage *s = ep_stage_touch(o, ep->name);
+
+	if (IS_ERR(s)) {
+		kfree(l);
+		return PTR_ERR(s);
+	}
+	if (s->from == ep) {
+		kfree(s->loc);
+		s->loc = l;
+		return 0;
+	}
+	kfree(rcu_dereference_protected(ep->loc, true));
+	RCU_INIT_POINTER(ep->loc, l);
+	return 0;
 }
 
 /* Point the endpoint, and so every map that uses it, at a new location. */
@@ -247,6 +457,8 @@ int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
 	struct mnmap_location *old = rcu_dereference_protected(ep->loc, true);
 	struct mnmap_location *l = kmemdup(loc, sizeof(*loc), GFP_KERNEL);
 
+	if (l && t->base)
+		return stage_endpoint_move(t, ep, l);
 	if (!l || epdev_get(t, loc->ifindex)) {
 		kfree(l);
 		return -ENOMEM;
@@ -283,23 +495,24 @@ static struct mnmap_map *map_alloc(const struct mnmap_key *key, u16 port_last,
 	return m;
 }
 
-static void users_add(struct mnmap_node *n, int delta)
+/* The use counts a writer of @t changes: an overlay's are staged apart. */
+static void users_add(struct mnmap_table *t, struct mnmap_node *n, int delta)
 {
 	struct mnmap_map *m;
 
 	if (!n || !mnmap_node_is_map(n))
 		return;
 	m = node_map(n);
-	for (int i = 0; i < m->n_backends; i++)
-		m->backends[i].ep->users += delta;
+	for (int i = 0; i < m->n_backends; i++) {
+		if (t->base)
+			m->backends[i].ep->users_staged += delta;
+		else
+			m->backends[i].ep->users += delta;
+	}
 }
 
-/*
- * The one primitive that changes the map hash table: @from and @to may be
- * NULL (insert, remove). Only an insert can fail. Keeps the endpoints' use
- * counts and the map count true.
- */
-static int node_swap(struct mnmap_table *t, struct mnmap_node *from,
+/* The live change of one key; the addresses in use follow the maps. */
+static int hash_swap(struct mnmap_table *t, struct mnmap_node *from,
 		     struct mnmap_node *to)
 {
 	bool new_map = to && !from && mnmap_node_is_map(to);
@@ -321,20 +534,45 @@ static int node_swap(struct mnmap_table *t, struct mnmap_node *from,
 			addr_put(t, to);
 		return ret;
 	}
-	users_add(to, 1);
-	users_add(from, -1);
-	if (from && !to && mnmap_node_is_map(from)) {
+	if (from && !to && mnmap_node_is_map(from))
 		addr_put(t, from);
-		t->n_maps--;
-	}
-	if (new_map)
-		t->n_maps++;
 	return 0;
 }
 
-static void node_free_rcu(struct mnmap_node *n)
+/* An overlay's change of one key: recorded, published at the commit. */
+static int stage_swap(struct mnmap_table *o, struct mnmap_node *from,
+		      struct mnmap_node *to)
 {
-	kfree_rcu(n, rcu);
+	struct mnmap_stage *s = stage_touch(o, from ? &from->key : &to->key);
+
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	if (WARN_ON(s->to != from))
+		return -EINVAL;
+	s->to = to;
+	return 0;
+}
+
+/*
+ * The one primitive that changes the maps of a table: @from and @to may
+ * be NULL (insert, remove). Only the first change of a key can fail: an
+ * insert into a table, any change in an overlay (which records the key).
+ * Keeps the endpoints' use counts and the map count true.
+ */
+static int node_swap(struct mnmap_table *t, struct mnmap_node *from,
+		     struct mnmap_node *to)
+{
+	int ret = t->base ? stage_swap(t, from, to) : hash_swap(t, from, to);
+
+	if (ret)
+		return ret;
+	users_add(t, to, 1);
+	users_add(t, from, -1);
+	if (from && mnmap_node_is_map(from))
+		t->n_maps--;
+	if (to && mnmap_node_is_map(to))
+		t->n_maps++;
+	return 0;
 }
 
 static void map_free_rcu(struct rcu_head *rcu)
@@ -345,17 +583,60 @@ static void map_free_rcu(struct rcu_head *rcu)
 	kfree(m);
 }
 
-/* Free a map that left the table for good, counters and all. */
-void mnmap_map_free(struct mnmap_map *m)
-{
-	call_rcu(&m->n.rcu, map_free_rcu);
-}
-
 /* Free at once a map that never got a grace period's worth of readers. */
 static void map_free_now(struct mnmap_map *m)
 {
 	mnmap_traffic_release(&m->traffic);
 	kfree(m);
+}
+
+/* Whether map nodes @a and @b count in the same slot: versions of one map. */
+static bool same_traffic(const struct mnmap_node *a, const struct mnmap_node *b)
+{
+	return a && b && mnmap_node_is_map(a) && mnmap_node_is_map(b) &&
+	       container_of(a, struct mnmap_map, n)->traffic.pcpu ==
+	       container_of(b, struct mnmap_map, n)->traffic.pcpu;
+}
+
+/* Free a node an overlay staged and never published, counters unless the base's. */
+static void staged_free(struct mnmap_node *n, const struct mnmap_node *base)
+{
+	if (mnmap_node_is_map(n) && !same_traffic(n, base))
+		mnmap_traffic_release(&node_map(n)->traffic);
+	kfree(n);
+}
+
+/*
+ * Free node @n, which a change took out of @t; @gone: a map that leaves
+ * for good, whose counters go with it (a newer version takes them over
+ * otherwise). Readers may hold a live node for a grace period. An
+ * overlay's staged node was never seen, but a node of its base stays:
+ * the commit retires it, an abort keeps it.
+ */
+static void node_retire(struct mnmap_table *t, struct mnmap_node *n, bool gone)
+{
+	struct mnmap_stage *s;
+
+	if (!t->base) {
+		if (gone && mnmap_node_is_map(n))
+			call_rcu(&n->rcu, map_free_rcu);
+		else
+			kfree_rcu(n, rcu);
+		return;
+	}
+	s = stage_find(t, &n->key);
+	if (s && s->from == n)
+		return;
+	if (gone)
+		staged_free(n, s ? s->from : NULL);
+	else
+		kfree(n);
+}
+
+/* Free a map that left table @t for good, counters and all. */
+void mnmap_map_retire(struct mnmap_table *t, struct mnmap_map *m)
+{
+	node_retire(t, &m->n, true);
 }
 
 /* Journal */
@@ -390,12 +671,12 @@ static int journal_swap(struct mnmap_table *t, struct mnmap_journal *j,
 	return ret;
 }
 
-/* Keep what was recorded: the nodes it replaced go after a grace period. */
-void mnmap_journal_commit(struct mnmap_journal *j)
+/* Keep what was recorded: the nodes it replaced are retired. */
+void mnmap_journal_commit(struct mnmap_table *t, struct mnmap_journal *j)
 {
 	for (u32 i = 0; i < j->n; i++)
 		if (j->swaps[i].from)
-			node_free_rcu(j->swaps[i].from);
+			node_retire(t, j->swaps[i].from, false);
 	kvfree(j->swaps);
 	memset(j, 0, sizeof(*j));
 }
@@ -409,7 +690,8 @@ void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark
 		WARN_ON(node_swap(t, j->swaps[i - 1].to, j->swaps[i - 1].from));
 	if (j->n == mark)
 		return;
-	synchronize_net();	/* readers may still hold the nodes we free */
+	if (!t->base)
+		synchronize_net();	/* readers may still hold the nodes we free */
 	for (i = mark; i < j->n; i++) {
 		struct mnmap_node *to = j->swaps[i].to;
 
@@ -426,7 +708,7 @@ void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark
 
 struct mnmap_map *mnmap_map_find(struct mnmap_table *t, const struct mnmap_key *key)
 {
-	struct mnmap_node *n = rhashtable_lookup_fast(&t->maps, key, map_params);
+	struct mnmap_node *n = node_find(t, key);
 
 	return n ? node_map(n) : NULL;
 }
@@ -439,7 +721,7 @@ static struct mnmap_block *block_find(struct mnmap_table *t,
 
 	key.kind = MNMAP_NODE_BLOCK;
 	key.port = block;
-	n = rhashtable_lookup_fast(&t->maps, &key, map_params);
+	n = node_find(t, &key);
 	return n ? node_block(n) : NULL;
 }
 
@@ -559,9 +841,15 @@ static void range_unlink_free(struct range_unlink *u, bool free_new)
 	memset(u, 0, sizeof(*u));
 }
 
-static int range_unlink_prepare(struct mnmap_table *t, struct mnmap_map *m,
-				struct range_unlink *u)
+/*
+ * Prepare the unlinking of map @m: a range's new blocks, and in an overlay
+ * the records of every key it changes, so that unlinking cannot fail.
+ */
+static int map_unlink_prepare(struct mnmap_table *t, struct mnmap_map *m,
+			      struct range_unlink *u)
 {
+	if (node_reserve(t, &m->n))
+		return -ENOMEM;
 	if (m->n.key.kind != MNMAP_NODE_RANGE)
 		return 0;
 	u->count = block_count(m);
@@ -571,7 +859,7 @@ static int range_unlink_prepare(struct mnmap_table *t, struct mnmap_map *m,
 		goto err;
 	for (u16 i = 0; i < u->count; i++) {
 		u->old[i] = block_find(t, &m->n.key, first_block(m) + i);
-		if (WARN_ON(!u->old[i]))
+		if (WARN_ON(!u->old[i]) || node_reserve(t, &u->old[i]->n))
 			goto err;
 		if (u->old[i]->n_ranges == 1)
 			continue;
@@ -591,7 +879,7 @@ static void map_unlink(struct mnmap_table *t, struct mnmap_map *m,
 {
 	for (u16 i = 0; i < u->count; i++) {
 		WARN_ON(node_swap(t, &u->old[i]->n, u->new[i] ? &u->new[i]->n : NULL));
-		node_free_rcu(&u->old[i]->n);
+		node_retire(t, &u->old[i]->n, false);
 	}
 	range_unlink_free(u, false);
 	WARN_ON(node_swap(t, &m->n, NULL));
@@ -685,10 +973,7 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	if (!old) {
 		m->backends[0].ep = ep;
 		m->backends[0].weight = spec->weight;
-		if (spec->traffic) {
-			m->traffic = *spec->traffic;
-			mnmap_traffic_share(&m->traffic);
-		} else if (mnmap_traffic_get(&m->traffic)) {
+		if (mnmap_traffic_get(&m->traffic)) {
 			kfree(m);
 			return -ENOMEM;
 		}
@@ -717,7 +1002,7 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 /*
  * Remove the endpoint of @spec from its map, or the whole map when @spec
  * names none. *@result: the map as it now is, or as it was when it is
- * *@gone; the caller frees a gone map with mnmap_map_free() when done.
+ * *@gone; the caller retires a gone map with mnmap_map_retire() when done.
  */
 int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		  struct mnmap_map **result, bool *gone,
@@ -726,7 +1011,7 @@ int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	struct mnmap_map *old = mnmap_map_find(t, &spec->key), *m;
 	struct range_unlink u = {};
 	struct mnmap_endpoint *ep;
-	int idx = -1;
+	int idx = -1, ret;
 
 	if (!old || old->port_last != spec->port_last) {
 		NL_SET_ERR_MSG_MOD(extack, "no such map");
@@ -742,7 +1027,7 @@ int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	}
 	*gone = idx < 0 || old->n_backends == 1;
 	if (*gone) {
-		if (range_unlink_prepare(t, old, &u))
+		if (map_unlink_prepare(t, old, &u))
 			return -ENOMEM;
 		map_unlink(t, old, &u);
 		*result = old;
@@ -751,52 +1036,123 @@ int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	m = map_without(old, idx);
 	if (!m)
 		return -ENOMEM;
-	WARN_ON(node_swap(t, &old->n, &m->n));
-	node_free_rcu(&old->n);
+	ret = node_swap(t, &old->n, &m->n);
+	if (ret) {
+		kfree(m);
+		return ret;
+	}
+	node_retire(t, &old->n, false);
 	*result = m;
 	return 0;
 }
 
-/* One walk that removes the nodes of one kind; returns how many it found. */
-static u32 flush_walk(struct mnmap_table *t, bool blocks)
+/*
+ * Nodes of @t as a writer sees it (an overlay's staged nodes, then the
+ * base's it did not change) for which @want holds: at most @max of them
+ * into @out. Returns how many there were: a walk may see a node twice
+ * across a resize, or miss one, and callers check.
+ */
+struct collector {
+	bool (*want)(const struct mnmap_node *n, const void *arg);
+	const void *arg;
+	struct mnmap_node **out;
+	u32 max, found;
+};
+
+static void collect_walk(struct mnmap_table *t, struct rhashtable *ht, struct collector *c)
 {
+	bool staged = t->base && ht == &t->maps;
 	struct rhashtable_iter iter;
 	struct mnmap_node *n;
-	u32 found = 0;
 
-	rhashtable_walk_enter(&t->maps, &iter);
+	rhashtable_walk_enter(ht, &iter);
 	rhashtable_walk_start(&iter);
 	while ((n = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(n) || (blocks ? n->key.kind != MNMAP_NODE_BLOCK : !mnmap_node_is_map(n)))
+		if (IS_ERR(n))
 			continue;
-		WARN_ON(node_swap(t, n, NULL));
-		if (blocks)
-			node_free_rcu(n);
-		else
-			mnmap_map_free(container_of(n, struct mnmap_map, n));
-		found++;
+		if (staged)
+			n = container_of(n, struct mnmap_stage, n)->to;
+		else if (t->base && stage_find(t, &n->key))
+			continue;	/* the overlay has this key */
+		if (!n || !c->want(n, c->arg))
+			continue;
+		if (c->found < c->max)
+			c->out[c->found] = n;
+		c->found++;
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
-	return found;
+}
+
+static u32 collect(struct mnmap_table *t,
+		   bool (*want)(const struct mnmap_node *n, const void *arg),
+		   const void *arg, struct mnmap_node **out, u32 max)
+{
+	struct collector c = { .want = want, .arg = arg, .out = out, .max = max };
+
+	collect_walk(t, &t->maps, &c);
+	if (t->base)
+		collect_walk(t, &t->base->maps, &c);
+	return c.found;
+}
+
+static bool is_block(const struct mnmap_node *n, const void *arg)
+{
+	return n->key.kind == MNMAP_NODE_BLOCK;
+}
+
+static bool is_map(const struct mnmap_node *n, const void *arg)
+{
+	return mnmap_node_is_map(n);
+}
+
+/* One round of a flush: the blocks, then the maps, that one walk found. */
+static int flush_round(struct mnmap_table *t, struct mnmap_node **nodes, u32 max,
+		       u32 *found, u32 *flushed)
+{
+	u32 blocks = min(collect(t, is_block, NULL, nodes, max), max);
+	u32 maps = collect(t, is_map, NULL, nodes + blocks, max - blocks);
+	u32 n = min(blocks + maps, max);
+
+	*found = blocks + maps;
+	for (u32 i = 0; i < n; i++)
+		if (node_reserve(t, nodes[i]))
+			return -ENOMEM;
+	for (u32 i = 0; i < n; i++) {
+		/* A node seen twice across a resize is gone the second time. */
+		if (node_find(t, &nodes[i]->key) != nodes[i])
+			continue;
+		WARN_ON(node_swap(t, nodes[i], NULL));
+		node_retire(t, nodes[i], true);
+		if (i >= blocks)
+			(*flushed)++;
+	}
+	return 0;
 }
 
 /*
- * Remove every map; returns how many. Blocks go first, so that ranges need
- * no block edits. A walk that races with its own removals may miss
- * entries, so each kind is walked until a walk finds none.
+ * Remove every map; *@count says how many. Blocks go first, so that ranges
+ * need no block edits. A walk may miss nodes that a resize moves, so
+ * rounds go on until one finds none. Only an overlay, which records each
+ * key it changes, can run out of memory, and then flushes nothing more.
  */
-u32 mnmap_map_flush(struct mnmap_table *t)
+int mnmap_map_flush(struct mnmap_table *t, u32 *count)
 {
-	u32 count = 0, n;
+	u32 max = atomic_read(&t->maps.nelems) + 1, found;
+	struct mnmap_node **nodes;
+	int ret;
 
-	while (flush_walk(t, true))
-		;
+	if (t->base)
+		max += atomic_read(&t->base->maps.nelems);
+	nodes = kvmalloc_array(max, sizeof(*nodes), GFP_KERNEL);
+	if (!nodes)
+		return -ENOMEM;
+	*count = 0;
 	do {
-		n = flush_walk(t, false);
-		count += n;
-	} while (n);
-	return count;
+		ret = flush_round(t, nodes, max, &found, count);
+	} while (!ret && found);
+	kvfree(nodes);
+	return ret;
 }
 
 /* What deleting an endpoint does to one map that uses it. */
@@ -806,25 +1162,23 @@ struct ep_del_step {
 	struct range_unlink unlink;	/* for a range that goes */
 };
 
+static bool uses_endpoint(const struct mnmap_node *n, const void *ep)
+{
+	return mnmap_node_is_map(n) && backend_index(container_of(n, struct mnmap_map, n), ep) >= 0;
+}
+
 static int ep_del_collect(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			  struct ep_del_step *steps, u32 max)
 {
-	struct rhashtable_iter iter;
-	struct mnmap_node *node;
-	struct mnmap_map *m;
-	u32 n = 0;
+	struct mnmap_node **nodes = kvcalloc(max, sizeof(*nodes), GFP_KERNEL);
+	u32 n;
 
-	rhashtable_walk_enter(&t->maps, &iter);
-	rhashtable_walk_start(&iter);
-	while ((node = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(node) || !mnmap_node_is_map(node))
-			continue;
-		m = node_map(node);
-		if (backend_index(m, ep) >= 0 && n < max)
-			steps[n++].old = m;
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
+	if (!nodes)
+		return -ENOMEM;
+	n = collect(t, uses_endpoint, ep, nodes, max);
+	for (u32 i = 0; i < min(n, max); i++)
+		steps[i].old = node_map(nodes[i]);
+	kvfree(nodes);
 	return n == max ? 0 : -EAGAIN;
 }
 
@@ -846,9 +1200,9 @@ static int ep_del_prepare(struct mnmap_table *t, struct mnmap_endpoint *ep,
 
 		if (old->n_backends > 1) {
 			steps[i].new = map_without(old, backend_index(old, ep));
-			if (!steps[i].new)
+			if (!steps[i].new || node_reserve(t, &old->n))
 				return -ENOMEM;
-		} else if (range_unlink_prepare(t, old, &steps[i].unlink)) {
+		} else if (map_unlink_prepare(t, old, &steps[i].unlink)) {
 			return -ENOMEM;
 		}
 	}
@@ -858,7 +1212,7 @@ static int ep_del_prepare(struct mnmap_table *t, struct mnmap_endpoint *ep,
 /* Remove @ep from every map, deleting the maps it was the last of. */
 static int ep_del_from_maps(struct mnmap_table *t, struct mnmap_endpoint *ep)
 {
-	u32 n = ep->users;
+	u32 n = mnmap_endpoint_users(t, ep);
 	struct ep_del_step *steps = kvcalloc(n, sizeof(*steps), GFP_KERNEL);
 	int ret;
 
@@ -872,105 +1226,240 @@ static int ep_del_from_maps(struct mnmap_table *t, struct mnmap_endpoint *ep)
 	for (u32 i = 0; i < n; i++) {
 		if (steps[i].new) {
 			WARN_ON(node_swap(t, &steps[i].old->n, &steps[i].new->n));
-			node_free_rcu(&steps[i].old->n);
+			node_retire(t, &steps[i].old->n, false);
 		} else {
 			map_unlink(t, steps[i].old, &steps[i].unlink);
-			mnmap_map_free(steps[i].old);
+			node_retire(t, &steps[i].old->n, true);
 		}
 	}
 	kvfree(steps);
 	return 0;
 }
 
+/* Take @ep out of table @t: it goes after a grace period. */
+static void endpoint_retire(struct mnmap_table *t, struct mnmap_endpoint *ep)
+{
+	struct mnmap_location *loc = rcu_dereference_protected(ep->loc, true);
+
+	epdev_put(t, loc->ifindex);
+	kfree_rcu(loc, rcu);
+	call_rcu(&ep->rcu, endpoint_free_rcu);
+}
+
 int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool force,
 		       struct netlink_ext_ack *extack)
 {
+	struct mnmap_ep_stage *s = NULL;
 	int ret;
 
-	if (ep->users && !force) {
+	if (mnmap_endpoint_users(t, ep) && !force) {
 		NL_SET_ERR_MSG_MOD(extack, "endpoint is used by maps: delete them first, or force");
 		return -EBUSY;
 	}
-	if (ep->users) {
+	if (t->base) {
+		s = ep_stage_touch(t, ep->name);
+		if (IS_ERR(s))
+			return PTR_ERR(s);
+	}
+	if (mnmap_endpoint_users(t, ep)) {
 		ret = ep_del_from_maps(t, ep);
 		if (ret)
 			return ret;
 	}
-	WARN_ON(rhashtable_remove_fast(&t->endpoints, &ep->node, endpoint_params));
 	t->n_endpoints--;
-	epdev_put(t, rcu_dereference_protected(ep->loc, true)->ifindex);
-	kfree_rcu(rcu_dereference_protected(ep->loc, true), rcu);
-	call_rcu(&ep->rcu, endpoint_free_rcu);
+	if (s) {
+		s->to = NULL;
+		if (s->from != ep)	/* the overlay's own: nobody saw it */
+			endpoint_free(ep);
+		return 0;
+	}
+	WARN_ON(rhashtable_remove_fast(&t->endpoints, &ep->node, endpoint_params));
+	endpoint_retire(t, ep);
 	return 0;
 }
 
-/* Add to @copy a map like @m, with @copy's endpoints of the same names. */
-static int clone_map(struct mnmap_table *copy, const struct mnmap_map *m)
-{
-	struct mnmap_map_spec spec = { .key = m->n.key, .port_last = m->port_last,
-				       .traffic = &m->traffic };
-	struct mnmap_journal j = {};
-	struct mnmap_map *result;
-	int ret = 0;
+/* Overlays: commit and abort */
 
-	for (int i = 0; !ret && i < m->n_backends; i++) {
-		spec.endpoint = m->backends[i].ep->name;
-		spec.weight = m->backends[i].weight;
-		ret = mnmap_map_add(copy, &spec, &j, &result, NULL);
-	}
-	if (ret == -EEXIST)	/* seen twice across a resize */
-		ret = 0;
-	if (ret)
-		mnmap_journal_undo(copy, &j, 0);
-	mnmap_journal_commit(&j);
+/* The location endpoint record @s gives its name at the commit, if new. */
+static const struct mnmap_location *ep_stage_new_loc(const struct mnmap_ep_stage *s)
+{
+	if (s->to && s->to != s->from)
+		return rcu_dereference_protected(s->to->loc, true);
+	return s->to ? s->loc : NULL;
+}
+
+/*
+ * What can fail of an endpoint's commit, done first: its new device in
+ * @live's index, and a new name in its endpoint table (nothing routes by
+ * name). A replaced endpoint swaps in later, when its maps are gone.
+ */
+static int ep_stage_prepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
+{
+	const struct mnmap_location *l = ep_stage_new_loc(s);
+	int ret;
+
+	if (!l)
+		return 0;
+	if (s->from)
+		return epdev_get(live, l->ifindex);
+	ret = endpoint_insert(live, s->to);
+	if (!ret)
+		live->n_endpoints++;
 	return ret;
 }
 
-/* A copy of @t, for a transaction that changes the current table. */
-struct mnmap_table *mnmap_table_clone(struct mnmap_table *t)
+static void ep_stage_unprepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
 {
-	struct mnmap_table *copy = mnmap_table_new();
-	struct rhashtable_iter iter;
-	struct mnmap_endpoint *ep;
-	struct mnmap_node *node;
+	const struct mnmap_location *l = ep_stage_new_loc(s);
+
+	if (!l)
+		return;
+	epdev_put(live, l->ifindex);
+	if (!s->from) {
+		WARN_ON(rhashtable_remove_fast(&live->endpoints, &s->to->node, endpoint_params));
+		live->n_endpoints--;
+	}
+}
+
+/* The rest of an endpoint's commit, which cannot fail: moves, deletions. */
+static void ep_stage_finish(struct mnmap_table *live, struct mnmap_ep_stage *s)
+{
+	struct mnmap_endpoint *from = s->from;
+	struct mnmap_location *old;
+
+	if (!from || (s->to == from && !s->loc))
+		return;
+	if (s->to == from) {
+		old = rcu_dereference_protected(from->loc, true);
+		rcu_assign_pointer(from->loc, s->loc);
+		s->loc = NULL;
+		epdev_put(live, old->ifindex);
+		kfree_rcu(old, rcu);
+		return;
+	}
+	if (s->to) {
+		WARN_ON(rhashtable_replace_fast(&live->endpoints, &from->node, &s->to->node,
+						endpoint_params));
+	} else {
+		WARN_ON(rhashtable_remove_fast(&live->endpoints, &from->node, endpoint_params));
+		live->n_endpoints--;
+	}
+	WARN_ON(from->users);
+	endpoint_retire(live, from);
+}
+
+static bool stage_adds(const struct mnmap_stage *s)
+{
+	return s->to && s->to != s->from;
+}
+
+/* Clear what an overlay staged of the use counts of @n's endpoints. */
+static void users_unstage(struct mnmap_node *n)
+{
+	struct mnmap_map *m;
+
+	if (!n || !mnmap_node_is_map(n))
+		return;
+	m = node_map(n);
+	for (int i = 0; i < m->n_backends; i++)
+		m->backends[i].ep->users_staged = 0;
+}
+
+/*
+ * Publish the keys an overlay changed in @live: insertions and replacements
+ * first, the only changes that can fail and whose undoing cannot, then
+ * removals. The nodes they replace go after a grace period.
+ */
+static int commit_maps(struct mnmap_table *o, struct mnmap_table *live)
+{
+	struct mnmap_stage *s;
 	int ret = 0;
 
-	if (!copy)
-		return NULL;
-	rhashtable_walk_enter(&t->endpoints, &iter);
-	rhashtable_walk_start(&iter);
-	while (!ret && (ep = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(ep))
-			continue;
-		rhashtable_walk_stop(&iter);	/* allocations may sleep */
-		ret = mnmap_endpoint_add(copy, ep->name, rcu_dereference_protected(ep->loc, true),
-					 ep->stats, NULL);
-		if (ret == -EEXIST)	/* seen twice across a resize */
-			ret = 0;
-		rhashtable_walk_start(&iter);
+	list_for_each_entry(s, &o->staged_maps, list) {
+		ret = stage_adds(s) ? node_swap(live, s->from, s->to) : 0;
+		if (ret)
+			break;
 	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-
-	rhashtable_walk_enter(&t->maps, &iter);
-	rhashtable_walk_start(&iter);
-	while (!ret && (node = rhashtable_walk_next(&iter))) {
-		if (IS_ERR(node) || !mnmap_node_is_map(node))
-			continue;
-		rhashtable_walk_stop(&iter);
-		ret = clone_map(copy, node_map(node));
-		rhashtable_walk_start(&iter);
-	}
-	rhashtable_walk_stop(&iter);
-	rhashtable_walk_exit(&iter);
-
-	if (!ret && (copy->n_endpoints != t->n_endpoints || copy->n_maps != t->n_maps))
-		ret = -EIO;	/* a walk missed entries: never commit a partial copy */
 	if (ret) {
-		mnmap_table_put(copy);
-		return NULL;
+		list_for_each_entry_continue_reverse(s, &o->staged_maps, list)
+			if (stage_adds(s))
+				WARN_ON(node_swap(live, s->to, s->from));
+		return ret;
 	}
-	return copy;
+	list_for_each_entry(s, &o->staged_maps, list) {
+		if (!s->to && s->from)
+			WARN_ON(node_swap(live, s->from, NULL));
+		users_unstage(s->from);
+		users_unstage(s->to);
+		if (s->from && s->to != s->from)
+			node_retire(live, s->from, !same_traffic(s->to, s->from));
+		s->from = s->to;	/* the overlay holds nothing of its own now */
+	}
+	return 0;
+}
+
+/*
+ * Publish overlay @o in its base, and free it. Each key changes at once,
+ * as a single change would; keys change one after the other, so traffic
+ * may meet some of a batch's changes a moment before the others. A
+ * failed commit (out of memory) changes nothing and leaves @o as it was.
+ */
+int mnmap_overlay_commit(struct mnmap_table *o)
+{
+	struct mnmap_table *live = o->base;
+	struct mnmap_ep_stage *e;
+	int ret = 0;
+
+	list_for_each_entry(e, &o->staged_endpoints, list) {
+		ret = ep_stage_prepare(live, e);
+		if (ret)
+			break;
+	}
+	if (!ret)
+		ret = commit_maps(o, live);
+	if (ret) {
+		list_for_each_entry_continue_reverse(e, &o->staged_endpoints, list)
+			ep_stage_unprepare(live, e);
+		/* Readers may have met what was undone: a staged node, a new endpoint. */
+		synchronize_net();
+		return ret;
+	}
+	list_for_each_entry(e, &o->staged_endpoints, list) {
+		ep_stage_finish(live, e);
+		e->from = e->to;	/* now the live table's */
+	}
+	overlay_free(o, true);
+	return 0;
+}
+
+/*
+ * Free an overlay, and what it staged unless @committed: nothing it staged
+ * was ever seen, so it goes at once; the base keeps what it had.
+ */
+static void overlay_free(struct mnmap_table *o, bool committed)
+{
+	struct mnmap_ep_stage *e, *e_next;
+	struct mnmap_stage *s, *s_next;
+
+	list_for_each_entry_safe(s, s_next, &o->staged_maps, list) {
+		if (!committed) {
+			users_unstage(s->from);
+			users_unstage(s->to);
+			if (s->to && s->to != s->from)
+				staged_free(s->to, s->from);
+		}
+		kfree(s);
+	}
+	list_for_each_entry_safe(e, e_next, &o->staged_endpoints, list) {
+		if (!committed && e->to && e->to != e->from)
+			endpoint_free(e->to);
+		kfree(e->loc);
+		kfree(e);
+	}
+	rhashtable_destroy(&o->maps);
+	rhashtable_destroy(&o->endpoints);
+	mnmap_table_put(o->base);
+	kfree(o);
 }
 
 #ifdef DEBUG

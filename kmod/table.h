@@ -37,6 +37,8 @@ struct mnmap_endpoint {
 	struct mnmap_location __rcu *loc;
 	/* Map backends that point here; changed only under the netns lock. */
 	u32 users;
+	/* What an open transaction changed of @users: seen only by writers. */
+	int users_staged;
 	struct mnmap_shared_stats *stats;
 	struct rcu_head rcu;
 };
@@ -117,16 +119,23 @@ struct mnmap_journal {
 };
 
 /*
- * The endpoints and maps of a namespace. Live tables are read under RCU;
- * a transaction builds a staging table that replaces the live one in one
- * pointer swap. Dumps hold a reference so a swap never frees under them.
+ * The endpoints and maps of a namespace. Live tables are read under RCU.
+ * A transaction that replaces everything builds a whole table, swapped in
+ * with one pointer store; one that changes the live table builds an
+ * overlay (@base set): only the keys it changes, each published at the
+ * commit as a single change would be. Dumps hold a reference so a swap
+ * never frees under them.
  */
 struct mnmap_table {
 	refcount_t ref;
-	struct rhashtable endpoints;
-	struct rhashtable maps;		/* exact, range and block nodes */
-	u32 n_endpoints;
+	struct rhashtable endpoints;	/* an overlay's: struct mnmap_ep_stage */
+	struct rhashtable maps;		/* exact, range and block nodes;
+					 * an overlay's: struct mnmap_stage
+					 */
+	u32 n_endpoints;		/* an overlay's: as the commit will leave them */
 	u32 n_maps;
+	struct mnmap_table *base;	/* the table an overlay changes */
+	struct list_head staged_maps, staged_endpoints;	/* in order of first change */
 };
 
 /* What a map request names: its identity, and the endpoint it concerns. */
@@ -135,18 +144,19 @@ struct mnmap_map_spec {
 	u16 port_last;
 	const char *endpoint;
 	u32 weight;
-	/* A copy of a table: count in the original map's slot, not a new one. */
-	const struct mnmap_traffic_slot *traffic;
 };
 
 struct mnmap_table *mnmap_table_new(void);
 void mnmap_table_put(struct mnmap_table *t);
-struct mnmap_table *mnmap_table_clone(struct mnmap_table *t);
+struct mnmap_table *mnmap_table_overlay(struct mnmap_table *base);
+int mnmap_overlay_commit(struct mnmap_table *overlay);
 
 struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *name);
+const struct mnmap_location *mnmap_endpoint_loc(struct mnmap_table *t,
+						struct mnmap_endpoint *ep);
+u32 mnmap_endpoint_users(struct mnmap_table *t, const struct mnmap_endpoint *ep);
 int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
-		       const struct mnmap_location *loc, struct mnmap_shared_stats *stats,
-		       struct netlink_ext_ack *extack);
+		       const struct mnmap_location *loc, struct netlink_ext_ack *extack);
 int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			const struct mnmap_location *loc);
 int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool force,
@@ -156,13 +166,13 @@ struct mnmap_map *mnmap_map_find(struct mnmap_table *t, const struct mnmap_key *
 int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		  struct mnmap_journal *j, struct mnmap_map **result,
 		  struct netlink_ext_ack *extack);
-void mnmap_journal_commit(struct mnmap_journal *j);
+void mnmap_journal_commit(struct mnmap_table *t, struct mnmap_journal *j);
 void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark);
 int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		  struct mnmap_map **result, bool *gone,
 		  struct netlink_ext_ack *extack);
-void mnmap_map_free(struct mnmap_map *m);
-u32 mnmap_map_flush(struct mnmap_table *t);
+void mnmap_map_retire(struct mnmap_table *t, struct mnmap_map *m);
+int mnmap_map_flush(struct mnmap_table *t, u32 *count);
 
 struct mnmap_map *mnmap_lookup(struct mnmap_table *t, struct mnmap_key *key);
 

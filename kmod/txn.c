@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Which table a change goes to, and transactions: a socket builds a staging
- * table that traffic never sees, then swaps it in with one pointer store.
- * An orchestrator restoring a million mappings thus never exposes half a
- * table. Every function here but mnmap_table_get_live() expects the
- * namespace's lock.
+ * Which table a change goes to, and transactions: a socket stages changes
+ * that traffic never sees, all checked as they come, then commits them.
+ * A transaction that replaces the table builds a whole one and swaps it in
+ * with one pointer store: an orchestrator restoring a million mappings
+ * never exposes half a table. One that changes the live table stages only
+ * its changes, in an overlay, and publishes them key by key: a hundred
+ * changes to a table of millions cost a hundred changes. Every function
+ * here but mnmap_table_get_live() expects the namespace's lock.
  */
 
 #include "txn.h"
@@ -93,7 +96,7 @@ int mnmap_txn_begin(struct mnmap_net *mn, u32 portid, bool replace,
 	if (replace || !live)
 		mn->staging = mnmap_table_new();
 	else
-		mn->staging = mnmap_table_clone(live);
+		mn->staging = mnmap_table_overlay(live);
 	if (!mn->staging)
 		return -ENOMEM;
 	mn->staging_portid = portid;
@@ -114,7 +117,29 @@ static int check_owner(struct mnmap_net *mn, u32 portid,
 	return 0;
 }
 
-/* Publish the staging table; the old one goes once no reader can see it. */
+/* An overlay's commit; a failed one is aborted, having changed nothing. */
+static int commit_overlay(struct mnmap_net *mn, u32 *n_maps,
+			  struct netlink_ext_ack *extack)
+{
+	struct mnmap_table *live = mnmap_live_table(mn);
+	int ret = mnmap_overlay_commit(mn->staging);
+
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(extack, "commit failed: the transaction is aborted");
+		mnmap_table_put(mn->staging);
+	}
+	mn->staging = NULL;
+	if (ret)
+		return ret;
+	*n_maps = live->n_maps;
+	mn->generation++;
+	return 0;
+}
+
+/*
+ * Publish the staged changes: an overlay's key by key, a whole table in
+ * one swap, the old one going once no reader can see it.
+ */
 int mnmap_txn_commit(struct mnmap_net *mn, u32 portid, u32 *n_maps,
 		     struct netlink_ext_ack *extack)
 {
@@ -128,6 +153,8 @@ int mnmap_txn_commit(struct mnmap_net *mn, u32 portid, u32 *n_maps,
 	ret = mnmap_datapath_start(mn);
 	if (ret)
 		return ret;
+	if (mn->staging->base)
+		return commit_overlay(mn, n_maps, extack);
 	old = mnmap_live_table(mn);
 	*n_maps = mn->staging->n_maps;
 	rcu_assign_pointer(mn->table, mn->staging);

@@ -3,7 +3,8 @@
  * Self-test of the mapping table: exact ports win over ranges, ranges are
  * found through their blocks wherever they start and end, overlaps are
  * refused, deletes and flushes leave no block behind, a forced endpoint
- * delete edits the maps that use it, and a clone is an equal table.
+ * delete edits the maps that use it, and a transaction's overlay changes
+ * nothing live until its commit, and nothing at all when aborted.
  */
 
 static void __init test_key(struct mnmap_key *key, u32 addr, u8 proto, u16 port,
@@ -29,7 +30,7 @@ static int __init add(struct mnmap_table *t, u32 addr, u16 first, u16 last,
 	int ret;
 
 	ret = mnmap_map_add(t, &spec, &j, &m, NULL);
-	mnmap_journal_commit(&j);
+	mnmap_journal_commit(t, &j);
 	return ret;
 }
 
@@ -45,7 +46,7 @@ static int __init del(struct mnmap_table *t, u32 addr, u16 first, u16 last,
 		 first == last ? MNMAP_NODE_EXACT : MNMAP_NODE_RANGE);
 	ret = mnmap_map_del(t, &spec, &m, &gone, NULL);
 	if (!ret && gone)
-		mnmap_map_free(m);
+		mnmap_map_retire(t, m);
 	return ret;
 }
 
@@ -69,7 +70,7 @@ static bool __init batch_undo(struct mnmap_table *t, u32 addr)
 	spec.endpoint = "nobody";
 	ret = ret ?: (mnmap_map_add(t, &spec, &j, &m, NULL) == -ENOENT ? 0 : -EINVAL);
 	mnmap_journal_undo(t, &j, 0);
-	mnmap_journal_commit(&j);
+	mnmap_journal_commit(t, &j);
 	return !ret && atomic_read(&t->maps.nelems) == nodes && t->n_maps == maps &&
 	       mnmap_endpoint_find(t, "a")->users == 1;
 }
@@ -91,12 +92,19 @@ static u32 __init count_nodes(struct mnmap_table *t)
 	return atomic_read(&t->maps.nelems);
 }
 
-bool __init mnmap_table_selftest(void)
+/* Whether a writer of @t sees the TCP map of addr:port. */
+static bool __init staged(struct mnmap_table *t, u32 addr, u16 port)
 {
-	static const struct mnmap_location loc = { .mac = { 2, 0, 0, 0, 0, 1 } };
-	const u32 ip = 0xc0000201, ip2 = 0xc0000202;
-	struct mnmap_table *t = mnmap_table_new(), *copy;
-	bool success = true;
+	struct mnmap_key key;
+
+	test_key(&key, addr, IPPROTO_TCP, port, MNMAP_NODE_EXACT);
+	return mnmap_map_find(t, &key);
+}
+
+static struct mnmap_endpoint * __init ep(struct mnmap_table *t, const char *name)
+{
+	return mnmap_endpoint_find(t, name);
+}
 
 #define expect(cond) do {						\
 		if (!(cond)) {						\
@@ -105,12 +113,116 @@ bool __init mnmap_table_selftest(void)
 		}							\
 	} while (0)
 
+/*
+ * One batch in an overlay: a map added, a range deleted and another put
+ * in its place, a new endpoint with a map, a move, a forced delete.
+ */
+static bool __init overlay_batch(struct mnmap_table *o, u32 ip)
+{
+	static const struct mnmap_location there = { .mac = { 2, 0, 0, 0, 0, 2 }, .vni = 7 };
+	static const struct mnmap_location loc = { .mac = { 2, 0, 0, 0, 0, 3 } };
+	bool success = true;
+
+	expect(!add(o, ip, 90, 90, "a"));
+	expect(!del(o, ip, 1000, 1100, NULL));
+	expect(!add(o, ip, 1000, 1010, "a"));
+	expect(!mnmap_endpoint_add(o, "d", &loc, NULL));
+	expect(mnmap_endpoint_add(o, "a", &loc, NULL) == -EEXIST);
+	expect(!add(o, ip, 91, 91, "d"));
+	expect(!mnmap_endpoint_move(o, ep(o, "a"), &there));
+	expect(mnmap_endpoint_loc(o, ep(o, "a"))->vni == 7);
+	expect(!mnmap_endpoint_del(o, ep(o, "b"), true, NULL));
+	expect(!ep(o, "b") && ep(o, "d"));
+	expect(o->n_maps == 5 && o->n_endpoints == 2);
+	expect(mnmap_endpoint_users(o, ep(o, "a")) == 4);
+	return success;
+}
+
+/* What the live table looks like before that batch is committed. */
+static bool __init overlay_unseen(struct mnmap_table *t, u32 ip, u32 nodes)
+{
+	bool success = true;
+
+	expect(!strcmp(hit(t, ip, 90), "-") && !strcmp(hit(t, ip, 91), "-"));
+	expect(!strcmp(hit(t, ip, 1024), "b") && !strcmp(hit(t, ip, 1005), "b"));
+	expect(ep(t, "b") && !ep(t, "d"));
+	expect(mnmap_endpoint_loc(t, ep(t, "a"))->vni == 0);
+	expect(t->n_maps == 3 && t->n_endpoints == 2 && count_nodes(t) == nodes);
+	expect(ep(t, "a")->users == 2 && ep(t, "b")->users == 2);
+	return success;
+}
+
+static bool __init overlay_selftest(void)
+{
+	static const struct mnmap_location loc = { .mac = { 2, 0, 0, 0, 0, 1 } };
+	struct mnmap_table *t = mnmap_table_new(), *o;
+	const u32 ip = 0xc0000201;
+	bool success = true;
+	u32 nodes, flushed;
+
 	if (!t)
 		return false;
-	expect(!mnmap_endpoint_add(t, "a", &loc, NULL, NULL));
-	expect(!mnmap_endpoint_add(t, "b", &loc, NULL, NULL));
-	expect(!mnmap_endpoint_add(t, "c", &loc, NULL, NULL));
-	expect(mnmap_endpoint_add(t, "a", &loc, NULL, NULL) == -EEXIST);
+	expect(!mnmap_endpoint_add(t, "a", &loc, NULL));
+	expect(!mnmap_endpoint_add(t, "b", &loc, NULL));
+	expect(!add(t, ip, 80, 80, "a") && !add(t, ip, 80, 80, "b"));
+	expect(!add(t, ip, 443, 443, "a"));
+	expect(!add(t, ip, 1000, 1100, "b"));
+	nodes = count_nodes(t);
+
+	/* Aborted: nothing changed, nothing staged is left on the endpoints. */
+	o = mnmap_table_overlay(t);
+	expect(o && overlay_batch(o, ip) && overlay_unseen(t, ip, nodes));
+	mnmap_table_put(o);
+	expect(overlay_unseen(t, ip, nodes));
+	expect(!ep(t, "a")->users_staged && !ep(t, "b")->users_staged);
+
+	o = mnmap_table_overlay(t);
+	expect(o && overlay_batch(o, ip) && overlay_unseen(t, ip, nodes));
+	expect(o && !mnmap_overlay_commit(o));
+	expect(!strcmp(hit(t, ip, 90), "a") && !strcmp(hit(t, ip, 91), "d"));
+	expect(!strcmp(hit(t, ip, 80), "a") && !strcmp(hit(t, ip, 1005), "a"));
+	expect(!strcmp(hit(t, ip, 1024), "-") && !ep(t, "b"));
+	expect(mnmap_endpoint_loc(t, ep(t, "a"))->vni == 7);
+	expect(t->n_maps == 5 && t->n_endpoints == 2);
+	expect(ep(t, "a")->users == 4 && ep(t, "d")->users == 1);
+	expect(!ep(t, "a")->users_staged && !ep(t, "d")->users_staged);
+
+	/* An endpoint deleted and made again; then a flush, aborted and committed. */
+	o = mnmap_table_overlay(t);
+	expect(o && !mnmap_endpoint_del(o, ep(o, "d"), true, NULL));
+	expect(o && !mnmap_endpoint_add(o, "d", &loc, NULL) && !add(o, ip, 92, 92, "d"));
+	expect(o && !mnmap_overlay_commit(o));
+	expect(!strcmp(hit(t, ip, 91), "-") && !strcmp(hit(t, ip, 92), "d"));
+	expect(ep(t, "d")->users == 1 && t->n_endpoints == 2);
+	for (int commit = 0; commit < 2; commit++) {
+		o = mnmap_table_overlay(t);
+		expect(o && !mnmap_map_flush(o, &flushed) && flushed == 5 && !o->n_maps);
+		expect(o && !staged(o, ip, 80) && staged(t, ip, 80));
+		expect(!strcmp(hit(t, ip, 80), "a") && t->n_maps == 5);
+		if (commit)
+			expect(o && !mnmap_overlay_commit(o));
+		else
+			mnmap_table_put(o);
+	}
+	expect(!t->n_maps && !count_nodes(t) && !ep(t, "a")->users);
+	mnmap_table_put(t);
+	return success;
+}
+
+bool __init mnmap_table_selftest(void)
+{
+	static const struct mnmap_location loc = { .mac = { 2, 0, 0, 0, 0, 1 } };
+	const u32 ip = 0xc0000201, ip2 = 0xc0000202;
+	struct mnmap_table *t = mnmap_table_new();
+	u32 flushed;
+	bool success = true;
+
+	if (!t)
+		return false;
+	expect(!mnmap_endpoint_add(t, "a", &loc, NULL));
+	expect(!mnmap_endpoint_add(t, "b", &loc, NULL));
+	expect(!mnmap_endpoint_add(t, "c", &loc, NULL));
+	expect(mnmap_endpoint_add(t, "a", &loc, NULL) == -EEXIST);
 
 	expect(!add(t, ip, 80, 80, "a"));
 	expect(!add(t, ip, 80, 80, "b"));		/* load-balanced */
@@ -141,12 +253,6 @@ bool __init mnmap_table_selftest(void)
 	expect(batch_undo(t, ip));
 	expect(!strcmp(hit(t, ip, 5000), "-") && !strcmp(hit(t, ip, 6100), "-"));
 
-	copy = mnmap_table_clone(t);
-	expect(copy && copy->n_maps == 6 && copy->n_endpoints == 3);
-	expect(copy && count_nodes(copy) == count_nodes(t));
-	expect(copy && !strcmp(hit(copy, ip, 1024), "b"));
-	mnmap_table_put(copy);
-
 	expect(mnmap_endpoint_del(t, mnmap_endpoint_find(t, "b"), false, NULL) == -EBUSY);
 	expect(!del(t, ip, 1000, 1100, NULL));
 	expect(!strcmp(hit(t, ip, 1024), "-"));
@@ -165,12 +271,13 @@ bool __init mnmap_table_selftest(void)
 
 	expect(!add(t, ip, 1, 65535, "a"));
 	expect(!strcmp(hit(t, ip, 65535), "a"));
-	expect(mnmap_map_flush(t) == 1);
+	expect(!mnmap_map_flush(t, &flushed) && flushed == 1);
 	expect(count_nodes(t) == 0 && mnmap_endpoint_find(t, "a")->users == 0);
 #undef expect
 
 	/* Nobody else saw this table: wait only for our own kfree_rcu()s. */
 	mnmap_table_put(t);
+	success &= overlay_selftest();
 	if (success)
 		pr_info("table self-tests: pass\n");
 	return success;
