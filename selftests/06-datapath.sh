@@ -51,8 +51,8 @@ test_outside_to_shared_ip() {
 	n=$(jq --arg a "$SHARED" '.maps[] | select(.addr == $a and .port == 80 and .port_last == 80) | .stats.packets' <<< "$json")
 	((n >= 8)) || fail "map 80 counted $n packets"
 	((n <= $(jq .namespace.stats.packets <<< "$json"))) || fail "namespace total"
-	# A batch works on a copy of the table, then publishes it: the copy
-	# counts on where the original left off.
+	# A batch stages its changes, then publishes them: maps and endpoints
+	# count on where they left off.
 	ep_before=$(jq '.endpoints[] | select(.name == "c1") | .stats.packets' <<< "$json")
 	echo "map add $SHARED udp 4000 endpoint c1" | mnmapctl -n host -b -
 	json=$(mnmapctl -n host -j stats show)

@@ -41,7 +41,7 @@ enum mnmap_a {
 	 */
 	MNMAP_A_FORCE,
 	/*
-	 * In TXN_BEGIN, start from an empty table instead of a copy of the current one.
+	 * In TXN_BEGIN, build a new table from empty instead of changing the current one.
 	 */
 	MNMAP_A_REPLACE,
 	/* Number of objects a batch request added or a flush removed (replies). */
@@ -221,17 +221,20 @@ enum mnmap_cmd {
 	MNMAP_CMD_MAP_FLUSH_NTF,
 	/*
 	 * Open a transaction on this namespace's table, owned by the sending
-	 * socket. Until TXN_COMMIT, the socket's endpoint and map changes go
-	 * to a staging copy (empty with replace) that traffic never sees;
-	 * other sockets' changes are refused with EBUSY. Commit swaps the
-	 * table in one step; abort, or closing the socket, drops the copy.
+	 * socket. Until TXN_COMMIT, the socket's endpoint and map changes are
+	 * staged where traffic never sees them, each checked as it comes;
+	 * other sockets' changes are refused with EBUSY. With replace, they
+	 * build a new table that the commit swaps in, in one step. Without,
+	 * only the changes are staged, and the commit publishes them key by
+	 * key, each key changing in one step. Abort, or closing the socket,
+	 * drops what was staged.
 	 */
 	MNMAP_CMD_TXN_BEGIN,
-	/* Publish the staging table; replies with the number of maps. */
+	/* Publish what was staged; replies with the number of maps. */
 	MNMAP_CMD_TXN_COMMIT,
-	/* Drop the staging table. */
+	/* Drop what was staged. */
 	MNMAP_CMD_TXN_ABORT,
-	/* Announces that a transaction replaced the table (re-dump it). */
+	/* Announces that a transaction was committed (re-dump the table). */
 	MNMAP_CMD_TXN_NTF,
 
 	__MNMAP_CMD_MAX,
