@@ -67,7 +67,7 @@ unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
 {
 	mnmap_stats_dropped(mn->stats, why);
 	if (ep)
-		mnmap_stats_dropped(ep->stats->pcpu, why);
+		mnmap_stats_dropped(ep->stats, why);
 	return NF_DROP;
 }
 
@@ -119,7 +119,7 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 		return mnmap_drop(mn, ep, MNMAP_DROP_NO_DEVICE);
 	mnmap_stats_delivered(mn->stats, len);
 	mnmap_traffic_delivered(m->traffic.pcpu, len);
-	mnmap_stats_delivered(ep->stats->pcpu, len);
+	mnmap_stats_delivered(ep->stats, len);
 	if (frag)
 		mnmap_frag_remember(mn->frags, frag, loc->ifindex, loc->mac);
 	return mnmap_transmit(skb, dev, loc->mac);

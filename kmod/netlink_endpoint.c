@@ -53,7 +53,7 @@ static int put_endpoint_at(struct sk_buff *skb, const struct mnmap_endpoint *ep,
 			      MNMAP_A_ENDPOINT_VTEP_IPV6, &loc->vtep) ||
 	    (loc->vtep.family && nla_put_u32(skb, MNMAP_A_ENDPOINT_VNI, loc->vni)) ||
 	    nla_put_u32(skb, MNMAP_A_ENDPOINT_USERS, READ_ONCE(ep->users)) ||
-	    mnmap_stats_put(skb, MNMAP_A_ENDPOINT_STATS, ep->stats->pcpu)) {
+	    mnmap_stats_put(skb, MNMAP_A_ENDPOINT_STATS, ep->stats)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

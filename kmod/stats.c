@@ -28,8 +28,6 @@ struct mnmap_traffic_chunk {
 	struct mnmap_pcpu_traffic __percpu *slots;
 	unsigned int used;
 	DECLARE_BITMAP(taken, TRAFFIC_CHUNK_SLOTS);
-	/* The maps that count in each slot: a table and its copy share one. */
-	u32 refs[TRAFFIC_CHUNK_SLOTS];
 };
 
 static LIST_HEAD(traffic_partial);
@@ -62,7 +60,6 @@ static bool traffic_take(struct mnmap_traffic_slot *slot)
 		return false;
 	i = find_first_zero_bit(chunk->taken, TRAFFIC_CHUNK_SLOTS);
 	__set_bit(i, chunk->taken);
-	chunk->refs[i] = 1;
 	if (++chunk->used == TRAFFIC_CHUNK_SLOTS)
 		list_del_init(&chunk->partial);
 	slot->chunk = chunk;
@@ -98,24 +95,12 @@ int mnmap_traffic_get(struct mnmap_traffic_slot *slot)
 	return 0;
 }
 
-/* One more map counts in @slot: a table's copy keeps its maps' counts. */
-void mnmap_traffic_share(const struct mnmap_traffic_slot *slot)
-{
-	spin_lock_bh(&traffic_lock);
-	slot->chunk->refs[slot->pcpu - slot->chunk->slots]++;
-	spin_unlock_bh(&traffic_lock);
-}
-
 void mnmap_traffic_release(struct mnmap_traffic_slot *slot)
 {
 	struct mnmap_traffic_chunk *chunk = slot->chunk, *empty = NULL;
 	unsigned int i = slot->pcpu - chunk->slots;
 
 	spin_lock_bh(&traffic_lock);
-	if (--chunk->refs[i]) {
-		spin_unlock_bh(&traffic_lock);
-		return;
-	}
 	__clear_bit(i, chunk->taken);
 	if (chunk->used-- == TRAFFIC_CHUNK_SLOTS)
 		list_add(&chunk->partial, &traffic_partial);
@@ -142,36 +127,6 @@ struct mnmap_pcpu_stats __percpu *mnmap_stats_alloc(void)
 	for_each_possible_cpu(cpu)
 		u64_stats_init(&per_cpu_ptr(stats, cpu)->traffic.syncp);
 	return stats;
-}
-
-struct mnmap_shared_stats *mnmap_shared_stats_new(void)
-{
-	struct mnmap_shared_stats *s = kmalloc(sizeof(*s), GFP_KERNEL);
-
-	if (!s)
-		return NULL;
-	s->pcpu = mnmap_stats_alloc();
-	if (!s->pcpu) {
-		kfree(s);
-		return NULL;
-	}
-	refcount_set(&s->ref, 1);
-	return s;
-}
-
-struct mnmap_shared_stats *mnmap_shared_stats_get(struct mnmap_shared_stats *s)
-{
-	refcount_inc(&s->ref);
-	return s;
-}
-
-/* Called after a grace period: no reader counts in @s any more. */
-void mnmap_shared_stats_put(struct mnmap_shared_stats *s)
-{
-	if (s && refcount_dec_and_test(&s->ref)) {
-		free_percpu(s->pcpu);
-		kfree(s);
-	}
 }
 
 void mnmap_traffic_delivered(struct mnmap_pcpu_traffic __percpu *traffic, unsigned int len)

@@ -3,7 +3,6 @@
 #define _MNMAP_STATS_H
 
 #include <linux/percpu.h>
-#include <linux/refcount.h>
 #include <linux/u64_stats_sync.h>
 
 struct sk_buff;
@@ -47,7 +46,6 @@ struct mnmap_traffic_slot {
 };
 
 int mnmap_traffic_get(struct mnmap_traffic_slot *slot);
-void mnmap_traffic_share(const struct mnmap_traffic_slot *slot);
 void mnmap_traffic_release(struct mnmap_traffic_slot *slot);
 void mnmap_traffic_delivered(struct mnmap_pcpu_traffic __percpu *traffic, unsigned int len);
 int mnmap_traffic_put(struct sk_buff *skb, int attr,
@@ -55,18 +53,6 @@ int mnmap_traffic_put(struct sk_buff *skb, int attr,
 
 struct mnmap_pcpu_stats __percpu *mnmap_stats_alloc(void);
 
-/*
- * An endpoint's counters, shared by the endpoint in a table and in that
- * table's copy (a transaction's), so that a commit does not reset them.
- */
-struct mnmap_shared_stats {
-	refcount_t ref;
-	struct mnmap_pcpu_stats __percpu *pcpu;
-};
-
-struct mnmap_shared_stats *mnmap_shared_stats_new(void);
-struct mnmap_shared_stats *mnmap_shared_stats_get(struct mnmap_shared_stats *s);
-void mnmap_shared_stats_put(struct mnmap_shared_stats *s);
 void mnmap_stats_delivered(struct mnmap_pcpu_stats __percpu *stats, unsigned int len);
 void mnmap_stats_dropped(struct mnmap_pcpu_stats __percpu *stats, enum mnmap_drop why);
 int mnmap_stats_put(struct sk_buff *skb, int attr, struct mnmap_pcpu_stats __percpu *stats);

@@ -118,7 +118,7 @@ static void free_map_node(void *ptr, void *arg)
 static void endpoint_free(struct mnmap_endpoint *ep)
 {
 	kfree(rcu_dereference_protected(ep->loc, true));
-	mnmap_shared_stats_put(ep->stats);
+	free_percpu(ep->stats);
 	kfree(ep);
 }
 
@@ -131,7 +131,7 @@ static void endpoint_free_rcu(struct rcu_head *rcu)
 {
 	struct mnmap_endpoint *ep = container_of(rcu, struct mnmap_endpoint, rcu);
 
-	mnmap_shared_stats_put(ep->stats);
+	free_percpu(ep->stats);
 	kfree(ep);
 }
 
@@ -369,11 +369,11 @@ static struct mnmap_endpoint *endpoint_new(const char *name,
 	struct mnmap_location *l = kmemdup(loc, sizeof(*loc), GFP_KERNEL);
 
 	if (ep)
-		ep->stats = mnmap_shared_stats_new();
+		ep->stats = mnmap_stats_alloc();
 	if (!ep || !l || !ep->stats) {
 		kfree(l);
 		if (ep)
-			mnmap_shared_stats_put(ep->stats);
+			free_percpu(ep->stats);
 		kfree(ep);
 		return NULL;
 	}

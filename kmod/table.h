@@ -39,7 +39,7 @@ struct mnmap_endpoint {
 	u32 users;
 	/* What an open transaction changed of @users: seen only by writers. */
 	int users_staged;
-	struct mnmap_shared_stats *stats;
+	struct mnmap_pcpu_stats __percpu *stats;
 	struct rcu_head rcu;
 };
 
