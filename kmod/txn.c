@@ -93,7 +93,11 @@ int mnmap_txn_begin(struct mnmap_net *mn, u32 portid, bool replace,
 		NL_SET_ERR_MSG_MOD(extack, "a transaction is already open on this namespace");
 		return -EBUSY;
 	}
-	if (replace || !live)
+	/*
+	 * Changes to an empty table build a new one: the same result, without
+	 * an overlay's second insert per change at the commit.
+	 */
+	if (replace || !live || (!live->n_maps && !live->n_endpoints))
 		mn->staging = mnmap_table_new();
 	else
 		mn->staging = mnmap_table_overlay(live);
