@@ -3,7 +3,8 @@
 #
 # Mapping updates per second, side by side in one run: N mappings of a
 # public (address, udp, port) to one container loaded in one go by each
-# tool, into an empty table, at growing N:
+# tool, into an empty table, at growing N; then 1,000 more loaded in one
+# go onto that table of N (what an orchestrator does all day):
 #
 #   mnmapctl -b     N `map add` lines (one transaction)
 #   ipvsadm -R      N virtual services in DR mode, one real server each
@@ -11,7 +12,7 @@
 #   ovs-ofctl       N mod_dl_dst flows (add-flows)
 #
 # The report gives mappings per second and mnmap's ratio to the fastest
-# alternative. Median of ROUNDS runs.
+# alternative, for both. Median of ROUNDS runs.
 #
 #   updates.sh OUT_DIR [ROUNDS] [SIZES...]
 set -euo pipefail
@@ -29,19 +30,29 @@ trap 'ovs_stop "$work/ovs"; ip netns delete upd 2> /dev/null; rm -rf "$work"' EX
 x() { ip netns exec upd "$@"; }
 now() { date +%s.%N; }
 
-# The N-th public address, in 198.18.0.0/15.
+more=1000
+
+# N public addresses from the FIRST-th on, in 198.18.0.0/15.
 addrs() {
-	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+	awk -v n="$1" -v first="${2:-0}" 'BEGIN { for (i = first; i < first + n; i++)
 		printf "198.%d.%d.%d\n", 18 + int(i / 65536), int(i / 256) % 256, i % 256 }'
 }
 
-# Each tool's input for N mappings, written once per size.
+# Each tool's input for N mappings, and for the $more after them: written
+# once per size, to FILE.N and FILE.N+.
 inputs() {
 	local n=$1
 	{ echo "endpoint add ctr mac 02:00:00:00:00:01 dev h-ctr"
 	  addrs "$n" | awk '{ printf "map add %s udp 9 endpoint ctr\n", $1 }'; } > "$work/mnmap.$n"
-	addrs "$n" | awk '{ printf "-A -u %s:9 -s rr\n-a -u %s:9 -r 10.0.0.2:9 -g -w 1\n", $1, $1 }' \
-		> "$work/ipvs.$n"
+	addrs $more "$n" | awk '{ printf "map add %s udp 9 endpoint ctr\n", $1 }' > "$work/mnmap.$n+"
+	for f in "" +; do
+		if [[ $f ]]; then addrs $more "$n"; else addrs "$n"; fi |
+			awk '{ printf "-A -u %s:9 -s rr\n-a -u %s:9 -r 10.0.0.2:9 -g -w 1\n", $1, $1 }' \
+			> "$work/ipvs.$n$f"
+		if [[ $f ]]; then addrs $more "$n"; else addrs "$n"; fi |
+			awk '{ printf "udp,nw_dst=%s,tp_dst=9,actions=mod_dl_dst:02:00:00:00:00:01,output:2\n", $1 }' \
+			> "$work/ovs.$n$f"
+	done
 	{ echo "table ip nat {"
 	  echo "  map pub { type ipv4_addr . inet_service : ipv4_addr; elements = {"
 	  addrs "$n" | awk '{ printf "    %s . 9 : 172.17.0.2,\n", $1 }'
@@ -50,8 +61,9 @@ inputs() {
 	  echo "    dnat to ip daddr . udp dport map @pub"
 	  echo "  }"
 	  echo "}"; } > "$work/nft.$n"
-	addrs "$n" | awk '{ printf "udp,nw_dst=%s,tp_dst=9,actions=mod_dl_dst:02:00:00:00:00:01,output:2\n", $1 }' \
-		> "$work/ovs.$n"
+	{ echo "add element ip nat pub {"
+	  addrs $more "$n" | awk '{ printf "    %s . 9 : 172.17.0.2,\n", $1 }'
+	  echo "}"; } > "$work/nft.$n+"
 }
 
 # A fresh namespace with a container-side device; OVS gets its bridge.
@@ -69,6 +81,7 @@ fresh() {
 	fi
 }
 
+# load TOOL N[+]: N mappings, or the $more after them.
 load() {
 	case $1 in
 	mnmap) x mnmapctl -b "$work/mnmap.$2" ;;
@@ -76,6 +89,18 @@ load() {
 	nft) x nft -f "$work/nft.$2" ;;
 	ovs) x ovs-ofctl add-flows br0 "$work/ovs.$2" ;;
 	esac
+}
+
+# Time load TOOL N[+] and check that COUNT mappings are then there, so
+# nobody is timed for half the work; prints mappings per second.
+timed_load() {
+	local t0 t1 got
+	t0=$(now)
+	load "$1" "$2" > /dev/null
+	t1=$(now)
+	got=$(loaded "$1")
+	[[ $got == "$3" ]] || { echo "updates: $1 loaded $got of $3" >&2; exit 1; }
+	awk -v n="$(($3 - ${4:-0}))" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
 }
 
 # Check that every mapping is there, so nobody is timed for half the work.
@@ -95,30 +120,36 @@ for n in "${sizes[@]}"; do
 		for ((i = 0; i < ${#tools[@]}; i++)); do
 			t=${tools[$(((i + r) % ${#tools[@]}))]}
 			fresh "$t" > /dev/null
-			t0=$(now)
-			load "$t" "$n" > /dev/null
-			t1=$(now)
-			got=$(loaded "$t")
-			[[ $got == "$n" ]] || { echo "updates: $t loaded $got of $n" >&2; exit 1; }
-			awk -v t="$t" -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%s %d %.0f\n", t, n, n / (b - a) }' >> "$work/samples"
+			into_empty=$(timed_load "$t" "$n" "$n")
+			onto_n=$(timed_load "$t" "$n+" $((n + more)) "$n")
+			echo "$t $n $into_empty $onto_n" >> "$work/samples"
 		done
 	done
 done
 cp "$work/samples" "$out/updates-samples.txt"
+
+# table COLUMN: one row per N, the median of each tool's samples.
+table() {
+	echo "| mappings N | mnmapctl -b | ipvsadm -R | nft -f (one DNAT map) | ovs-ofctl add-flows | mnmap / fastest other |"
+	echo "|---:|---:|---:|---:|---:|---:|"
+	for n in "${sizes[@]}"; do
+		for t in "${tools[@]}"; do
+			awk -v t="$t" -v n="$n" -v c="$1" '$1 == t && $2 == n { print $c }' "$work/samples" |
+				spread | cut -d' ' -f1
+		done | paste -sd' ' | awk -v n="$n" '{
+			best = $2; if ($3 > best) best = $3; if ($4 > best) best = $4
+			printf "| %d | %.0f/s | %.0f/s | %.0f/s | %.0f/s | %.1fx |\n", n, $1, $2, $3, $4, $1 / best }'
+	done
+	echo
+}
 
 echo "## Mapping updates per second"
 echo
 echo "N mappings loaded in one go into an empty table by each tool (median of"
 echo "$rounds runs, order rotated); mnmap's ratio to the fastest alternative."
 echo
-echo "| mappings N | mnmapctl -b | ipvsadm -R | nft -f (one DNAT map) | ovs-ofctl add-flows | mnmap / fastest other |"
-echo "|---:|---:|---:|---:|---:|---:|"
-for n in "${sizes[@]}"; do
-	for t in "${tools[@]}"; do
-		awk -v t="$t" -v n="$n" '$1 == t && $2 == n { print $3 }' "$work/samples" |
-			spread | cut -d' ' -f1
-	done | paste -sd' ' | awk -v n="$n" '{
-		best = $2; if ($3 > best) best = $3; if ($4 > best) best = $4
-		printf "| %d | %.0f/s | %.0f/s | %.0f/s | %.0f/s | %.1fx |\n", n, $1, $2, $3, $4, $1 / best }'
-done
+table 3
+echo "Then $more more mappings loaded in one go onto that table of N (nft:"
+echo "\`add element\` to the map; mnmap: a batch that changes the live table)."
 echo
+table 4
