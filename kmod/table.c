@@ -5,66 +5,21 @@
  * half-made object: maps are immutable and replaced whole. Writers hold the
  * namespace's mutex, so every function here that changes a table expects it.
  *
- * A writer may work on an overlay instead: a transaction's changes to the
- * live table, kept apart (below, "Overlays") so that a batch of a few
- * changes onto a table of millions costs a few changes, not a copy.
+ * A writer may work on an overlay instead (overlay.c): a transaction's
+ * changes to the live table, kept apart so that a batch of a few changes
+ * onto a table of millions costs a few changes, not a copy. Lookups and
+ * changes here see and go to the overlay first.
  */
 
-#include "table.h"
+#include "table_priv.h"
 
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-static const struct rhashtable_params endpoint_params = {
-	.key_offset = offsetof(struct mnmap_endpoint, name),
-	.key_len = sizeof_field(struct mnmap_endpoint, name),
-	.head_offset = offsetof(struct mnmap_endpoint, node),
-	.automatic_shrinking = true,
-};
-
-/* Exact maps, ranges and blocks share one table: the key's kind tells. */
-static const struct rhashtable_params map_params = {
-	.key_offset = offsetof(struct mnmap_node, key),
-	.key_len = sizeof(struct mnmap_key),
-	.head_offset = offsetof(struct mnmap_node, head),
-	.automatic_shrinking = true,
-};
-
 static_assert(sizeof(struct mnmap_key) == 28);
 
-/*
- * A key an overlay changed: the base's node there, and the node the key
- * will have. Its first change records it; it stays until the end of the
- * transaction, so that undoing a change never needs memory.
- */
-struct mnmap_stage {
-	struct mnmap_node n;		/* the key, hashed in the overlay */
-	struct mnmap_node *from;	/* the base's node, or NULL */
-	struct mnmap_node *to;		/* the staged node, or NULL: removed */
-	struct list_head list;
-};
-
-/* An endpoint name an overlay changed. */
-struct mnmap_ep_stage {
-	struct rhash_head node;
-	char name[MNMAP_NAME_MAX_LEN + 4];
-	struct mnmap_endpoint *from;	/* the base's endpoint, or NULL */
-	struct mnmap_endpoint *to;	/* @from, a new one, or NULL: deleted */
-	struct mnmap_location *loc;	/* where @from moves to, or NULL */
-	struct list_head list;
-};
-
-static const struct rhashtable_params ep_stage_params = {
-	.key_offset = offsetof(struct mnmap_ep_stage, name),
-	.key_len = sizeof_field(struct mnmap_ep_stage, name),
-	.head_offset = offsetof(struct mnmap_ep_stage, node),
-};
-
-static_assert(sizeof_field(struct mnmap_ep_stage, name) ==
-	      sizeof_field(struct mnmap_endpoint, name));
-
-static struct mnmap_table *table_alloc(const struct rhashtable_params *ep_params)
+struct mnmap_table *mnmap_table_alloc(const struct rhashtable_params *ep_params)
 {
 	struct mnmap_table *t = kzalloc(sizeof(*t), GFP_KERNEL);
 
@@ -88,21 +43,7 @@ err_free:
 
 struct mnmap_table *mnmap_table_new(void)
 {
-	return table_alloc(&endpoint_params);
-}
-
-/* An empty overlay of @base: the table as it is, until a change. */
-struct mnmap_table *mnmap_table_overlay(struct mnmap_table *base)
-{
-	struct mnmap_table *o = table_alloc(&ep_stage_params);
-
-	if (!o)
-		return NULL;
-	refcount_inc(&base->ref);
-	o->base = base;
-	o->n_endpoints = base->n_endpoints;
-	o->n_maps = base->n_maps;
-	return o;
+	return mnmap_table_alloc(&endpoint_params);
 }
 
 static void free_map_node(void *ptr, void *arg)
@@ -115,7 +56,7 @@ static void free_map_node(void *ptr, void *arg)
 }
 
 /* Free at once an endpoint no reader can see. */
-static void endpoint_free(struct mnmap_endpoint *ep)
+void mnmap_endpoint_free(struct mnmap_endpoint *ep)
 {
 	kfree(rcu_dereference_protected(ep->loc, true));
 	free_percpu(ep->stats);
@@ -124,7 +65,7 @@ static void endpoint_free(struct mnmap_endpoint *ep)
 
 static void free_endpoint(void *ptr, void *arg)
 {
-	endpoint_free(ptr);
+	mnmap_endpoint_free(ptr);
 }
 
 static void endpoint_free_rcu(struct rcu_head *rcu)
@@ -140,14 +81,12 @@ static void endpoint_free_rcu(struct rcu_head *rcu)
  * table waited for a grace period before dropping the table's own
  * reference, so no reader can still see it.
  */
-static void overlay_free(struct mnmap_table *o, bool committed);
-
 void mnmap_table_put(struct mnmap_table *t)
 {
 	if (!t || !refcount_dec_and_test(&t->ref))
 		return;
 	if (t->base) {
-		overlay_free(t, false);
+		mnmap_overlay_free(t, false);
 		return;
 	}
 	rhashtable_free_and_destroy(&t->maps, free_map_node, NULL);
@@ -217,7 +156,7 @@ static void addr_put(struct mnmap_table *t, const struct mnmap_node *map)
 	ref_put(t, &key);
 }
 
-static int epdev_get(struct mnmap_table *t, int ifindex)
+int mnmap_epdev_get(struct mnmap_table *t, int ifindex)
 {
 	struct mnmap_key key;
 
@@ -227,7 +166,7 @@ static int epdev_get(struct mnmap_table *t, int ifindex)
 	return ref_get(t, &key);
 }
 
-static void epdev_put(struct mnmap_table *t, int ifindex)
+void mnmap_epdev_put(struct mnmap_table *t, int ifindex)
 {
 	struct mnmap_key key;
 
@@ -255,40 +194,10 @@ bool mnmap_dev_is_endpoint(struct mnmap_table *t, int ifindex)
 	return rhashtable_lookup(&t->maps, &k, map_params);
 }
 
-/* What an overlay staged, by key and by name */
-
-static struct mnmap_stage *stage_find(struct mnmap_table *o, const struct mnmap_key *key)
-{
-	return rhashtable_lookup_fast(&o->maps, key, map_params);
-}
-
-/* The record of @key in overlay @o, made on its first change. */
-static struct mnmap_stage *stage_touch(struct mnmap_table *o, const struct mnmap_key *key)
-{
-	struct mnmap_stage *s = stage_find(o, key);
-	int ret;
-
-	if (s)
-		return s;
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
-		return ERR_PTR(-ENOMEM);
-	s->n.key = *key;
-	s->from = rhashtable_lookup_fast(&o->base->maps, key, map_params);
-	s->to = s->from;
-	ret = rhashtable_lookup_insert_fast(&o->maps, &s->n.head, map_params);
-	if (ret) {
-		kfree(s);
-		return ERR_PTR(ret);
-	}
-	list_add_tail(&s->list, &o->staged_maps);
-	return s;
-}
-
 /* Make sure that changing @n's key cannot fail for want of memory. */
 static int node_reserve(struct mnmap_table *t, const struct mnmap_node *n)
 {
-	return t->base ? PTR_ERR_OR_ZERO(stage_touch(t, &n->key)) : 0;
+	return t->base ? PTR_ERR_OR_ZERO(mnmap_stage_touch(t, &n->key)) : 0;
 }
 
 /* The node at @key as a writer of @t sees it: an overlay's staged one first. */
@@ -298,36 +207,8 @@ static struct mnmap_node *node_find(struct mnmap_table *t, const struct mnmap_ke
 
 	if (!t->base)
 		return rhashtable_lookup_fast(&t->maps, key, map_params);
-	s = stage_find(t, key);
+	s = mnmap_stage_find(t, key);
 	return s ? s->to : rhashtable_lookup_fast(&t->base->maps, key, map_params);
-}
-
-static struct mnmap_ep_stage *ep_stage_find(struct mnmap_table *o, const char *key)
-{
-	return rhashtable_lookup_fast(&o->endpoints, key, ep_stage_params);
-}
-
-/* The record of endpoint name @key (zero-padded) in @o, made on first use. */
-static struct mnmap_ep_stage *ep_stage_touch(struct mnmap_table *o, const char *key)
-{
-	struct mnmap_ep_stage *s = ep_stage_find(o, key);
-	int ret;
-
-	if (s)
-		return s;
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
-		return ERR_PTR(-ENOMEM);
-	memcpy(s->name, key, sizeof(s->name));
-	s->from = rhashtable_lookup_fast(&o->base->endpoints, key, endpoint_params);
-	s->to = s->from;
-	ret = rhashtable_lookup_insert_fast(&o->endpoints, &s->node, ep_stage_params);
-	if (ret) {
-		kfree(s);
-		return ERR_PTR(ret);
-	}
-	list_add_tail(&s->list, &o->staged_endpoints);
-	return s;
 }
 
 /* Endpoints */
@@ -341,7 +222,7 @@ struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *na
 		return NULL;
 	if (!t->base)
 		return rhashtable_lookup_fast(&t->endpoints, key, endpoint_params);
-	s = ep_stage_find(t, key);
+	s = mnmap_ep_stage_find(t, key);
 	return s ? s->to : rhashtable_lookup_fast(&t->base->endpoints, key, endpoint_params);
 }
 
@@ -349,7 +230,7 @@ struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *na
 const struct mnmap_location *mnmap_endpoint_loc(struct mnmap_table *t,
 						struct mnmap_endpoint *ep)
 {
-	struct mnmap_ep_stage *s = t->base ? ep_stage_find(t, ep->name) : NULL;
+	struct mnmap_ep_stage *s = t->base ? mnmap_ep_stage_find(t, ep->name) : NULL;
 
 	if (s && s->from == ep && s->loc)
 		return s->loc;
@@ -382,23 +263,23 @@ static struct mnmap_endpoint *endpoint_new(const char *name,
 	return ep;
 }
 
-static int endpoint_insert(struct mnmap_table *t, struct mnmap_endpoint *ep)
+int mnmap_endpoint_insert(struct mnmap_table *t, struct mnmap_endpoint *ep)
 {
 	int ifindex = rcu_dereference_protected(ep->loc, true)->ifindex;
-	int ret = epdev_get(t, ifindex);
+	int ret = mnmap_epdev_get(t, ifindex);
 
 	if (ret)
 		return ret;
 	ret = rhashtable_lookup_insert_fast(&t->endpoints, &ep->node, endpoint_params);
 	if (ret)
-		epdev_put(t, ifindex);
+		mnmap_epdev_put(t, ifindex);
 	return ret;
 }
 
 /* An overlay's new endpoint: under a name that is free in the view. */
 static int stage_endpoint_add(struct mnmap_table *o, struct mnmap_endpoint *ep)
 {
-	struct mnmap_ep_stage *s = ep_stage_touch(o, ep->name);
+	struct mnmap_ep_stage *s = mnmap_ep_stage_touch(o, ep->name);
 
 	if (IS_ERR(s))
 		return PTR_ERR(s);
@@ -416,11 +297,11 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 
 	if (!ep)
 		return -ENOMEM;
-	ret = t->base ? stage_endpoint_add(t, ep) : endpoint_insert(t, ep);
+	ret = t->base ? stage_endpoint_add(t, ep) : mnmap_endpoint_insert(t, ep);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already exists");
 	if (ret) {
-		endpoint_free(ep);
+		mnmap_endpoint_free(ep);
 		return ret;
 	}
 	t->n_endpoints++;
@@ -434,7 +315,7 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 static int stage_endpoint_move(struct mnmap_table *o, struct mnmap_endpoint *ep,
 			       struct mnmap_location *l)
 {
-	struct mnmap_ep_stage *s = ep_stage_touch(o, ep->name);
+	struct mnmap_ep_stage *s = mnmap_ep_stage_touch(o, ep->name);
 
 	if (IS_ERR(s)) {
 		kfree(l);
@@ -459,11 +340,11 @@ int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
 
 	if (l && t->base)
 		return stage_endpoint_move(t, ep, l);
-	if (!l || epdev_get(t, loc->ifindex)) {
+	if (!l || mnmap_epdev_get(t, loc->ifindex)) {
 		kfree(l);
 		return -ENOMEM;
 	}
-	epdev_put(t, old->ifindex);
+	mnmap_epdev_put(t, old->ifindex);
 	rcu_assign_pointer(ep->loc, l);
 	kfree_rcu(old, rcu);
 	return 0;
@@ -543,7 +424,7 @@ static int hash_swap(struct mnmap_table *t, struct mnmap_node *from,
 static int stage_swap(struct mnmap_table *o, struct mnmap_node *from,
 		      struct mnmap_node *to)
 {
-	struct mnmap_stage *s = stage_touch(o, from ? &from->key : &to->key);
+	struct mnmap_stage *s = mnmap_stage_touch(o, from ? &from->key : &to->key);
 
 	if (IS_ERR(s))
 		return PTR_ERR(s);
@@ -559,8 +440,8 @@ static int stage_swap(struct mnmap_table *o, struct mnmap_node *from,
  * insert into a table, any change in an overlay (which records the key).
  * Keeps the endpoints' use counts and the map count true.
  */
-static int node_swap(struct mnmap_table *t, struct mnmap_node *from,
-		     struct mnmap_node *to)
+int mnmap_node_swap(struct mnmap_table *t, struct mnmap_node *from,
+		    struct mnmap_node *to)
 {
 	int ret = t->base ? stage_swap(t, from, to) : hash_swap(t, from, to);
 
@@ -591,7 +472,7 @@ static void map_free_now(struct mnmap_map *m)
 }
 
 /* Whether map nodes @a and @b count in the same slot: versions of one map. */
-static bool same_traffic(const struct mnmap_node *a, const struct mnmap_node *b)
+bool mnmap_same_traffic(const struct mnmap_node *a, const struct mnmap_node *b)
 {
 	return a && b && mnmap_node_is_map(a) && mnmap_node_is_map(b) &&
 	       container_of(a, struct mnmap_map, n)->traffic.pcpu ==
@@ -599,9 +480,9 @@ static bool same_traffic(const struct mnmap_node *a, const struct mnmap_node *b)
 }
 
 /* Free a node an overlay staged and never published, counters unless the base's. */
-static void staged_free(struct mnmap_node *n, const struct mnmap_node *base)
+void mnmap_staged_free(struct mnmap_node *n, const struct mnmap_node *base)
 {
-	if (mnmap_node_is_map(n) && !same_traffic(n, base))
+	if (mnmap_node_is_map(n) && !mnmap_same_traffic(n, base))
 		mnmap_traffic_release(&node_map(n)->traffic);
 	kfree(n);
 }
@@ -613,7 +494,7 @@ static void staged_free(struct mnmap_node *n, const struct mnmap_node *base)
  * overlay's staged node was never seen, but a node of its base stays:
  * the commit retires it, an abort keeps it.
  */
-static void node_retire(struct mnmap_table *t, struct mnmap_node *n, bool gone)
+void mnmap_node_retire(struct mnmap_table *t, struct mnmap_node *n, bool gone)
 {
 	struct mnmap_stage *s;
 
@@ -624,11 +505,11 @@ static void node_retire(struct mnmap_table *t, struct mnmap_node *n, bool gone)
 			kfree_rcu(n, rcu);
 		return;
 	}
-	s = stage_find(t, &n->key);
+	s = mnmap_stage_find(t, &n->key);
 	if (s && s->from == n)
 		return;
 	if (gone)
-		staged_free(n, s ? s->from : NULL);
+		mnmap_staged_free(n, s ? s->from : NULL);
 	else
 		kfree(n);
 }
@@ -636,7 +517,7 @@ static void node_retire(struct mnmap_table *t, struct mnmap_node *n, bool gone)
 /* Free a map that left table @t for good, counters and all. */
 void mnmap_map_retire(struct mnmap_table *t, struct mnmap_map *m)
 {
-	node_retire(t, &m->n, true);
+	mnmap_node_retire(t, &m->n, true);
 }
 
 /* Journal */
@@ -664,7 +545,7 @@ static int journal_reserve(struct mnmap_journal *j, u32 more)
 static int journal_swap(struct mnmap_table *t, struct mnmap_journal *j,
 			struct mnmap_node *from, struct mnmap_node *to)
 {
-	int ret = node_swap(t, from, to);
+	int ret = mnmap_node_swap(t, from, to);
 
 	if (!ret)
 		j->swaps[j->n++] = (struct mnmap_swap){ from, to };
@@ -676,7 +557,7 @@ void mnmap_journal_commit(struct mnmap_table *t, struct mnmap_journal *j)
 {
 	for (u32 i = 0; i < j->n; i++)
 		if (j->swaps[i].from)
-			node_retire(t, j->swaps[i].from, false);
+			mnmap_node_retire(t, j->swaps[i].from, false);
 	kvfree(j->swaps);
 	memset(j, 0, sizeof(*j));
 }
@@ -687,7 +568,7 @@ void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark
 	u32 i;
 
 	for (i = j->n; i > mark; i--)
-		WARN_ON(node_swap(t, j->swaps[i - 1].to, j->swaps[i - 1].from));
+		WARN_ON(mnmap_node_swap(t, j->swaps[i - 1].to, j->swaps[i - 1].from));
 	if (j->n == mark)
 		return;
 	if (!t->base)
@@ -878,11 +759,11 @@ static void map_unlink(struct mnmap_table *t, struct mnmap_map *m,
 		       struct range_unlink *u)
 {
 	for (u16 i = 0; i < u->count; i++) {
-		WARN_ON(node_swap(t, &u->old[i]->n, u->new[i] ? &u->new[i]->n : NULL));
-		node_retire(t, &u->old[i]->n, false);
+		WARN_ON(mnmap_node_swap(t, &u->old[i]->n, u->new[i] ? &u->new[i]->n : NULL));
+		mnmap_node_retire(t, &u->old[i]->n, false);
 	}
 	range_unlink_free(u, false);
-	WARN_ON(node_swap(t, &m->n, NULL));
+	WARN_ON(mnmap_node_swap(t, &m->n, NULL));
 }
 
 static int backend_index(const struct mnmap_map *m, const struct mnmap_endpoint *ep)
@@ -1036,12 +917,12 @@ int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	m = map_without(old, idx);
 	if (!m)
 		return -ENOMEM;
-	ret = node_swap(t, &old->n, &m->n);
+	ret = mnmap_node_swap(t, &old->n, &m->n);
 	if (ret) {
 		kfree(m);
 		return ret;
 	}
-	node_retire(t, &old->n, false);
+	mnmap_node_retire(t, &old->n, false);
 	*result = m;
 	return 0;
 }
@@ -1072,7 +953,7 @@ static void collect_walk(struct mnmap_table *t, struct rhashtable *ht, struct co
 			continue;
 		if (staged)
 			n = container_of(n, struct mnmap_stage, n)->to;
-		else if (t->base && stage_find(t, &n->key))
+		else if (t->base && mnmap_stage_find(t, &n->key))
 			continue;	/* the overlay has this key */
 		if (!n || !c->want(n, c->arg))
 			continue;
@@ -1122,8 +1003,8 @@ static int flush_round(struct mnmap_table *t, struct mnmap_node **nodes, u32 max
 		/* A node seen twice across a resize is gone the second time. */
 		if (node_find(t, &nodes[i]->key) != nodes[i])
 			continue;
-		WARN_ON(node_swap(t, nodes[i], NULL));
-		node_retire(t, nodes[i], true);
+		WARN_ON(mnmap_node_swap(t, nodes[i], NULL));
+		mnmap_node_retire(t, nodes[i], true);
 		if (i >= blocks)
 			(*flushed)++;
 	}
@@ -1225,11 +1106,11 @@ static int ep_del_from_maps(struct mnmap_table *t, struct mnmap_endpoint *ep)
 	}
 	for (u32 i = 0; i < n; i++) {
 		if (steps[i].new) {
-			WARN_ON(node_swap(t, &steps[i].old->n, &steps[i].new->n));
-			node_retire(t, &steps[i].old->n, false);
+			WARN_ON(mnmap_node_swap(t, &steps[i].old->n, &steps[i].new->n));
+			mnmap_node_retire(t, &steps[i].old->n, false);
 		} else {
 			map_unlink(t, steps[i].old, &steps[i].unlink);
-			node_retire(t, &steps[i].old->n, true);
+			mnmap_node_retire(t, &steps[i].old->n, true);
 		}
 	}
 	kvfree(steps);
@@ -1237,11 +1118,11 @@ static int ep_del_from_maps(struct mnmap_table *t, struct mnmap_endpoint *ep)
 }
 
 /* Take @ep out of table @t: it goes after a grace period. */
-static void endpoint_retire(struct mnmap_table *t, struct mnmap_endpoint *ep)
+void mnmap_endpoint_retire(struct mnmap_table *t, struct mnmap_endpoint *ep)
 {
 	struct mnmap_location *loc = rcu_dereference_protected(ep->loc, true);
 
-	epdev_put(t, loc->ifindex);
+	mnmap_epdev_put(t, loc->ifindex);
 	kfree_rcu(loc, rcu);
 	call_rcu(&ep->rcu, endpoint_free_rcu);
 }
@@ -1257,7 +1138,7 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 		return -EBUSY;
 	}
 	if (t->base) {
-		s = ep_stage_touch(t, ep->name);
+		s = mnmap_ep_stage_touch(t, ep->name);
 		if (IS_ERR(s))
 			return PTR_ERR(s);
 	}
@@ -1270,196 +1151,12 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 	if (s) {
 		s->to = NULL;
 		if (s->from != ep)	/* the overlay's own: nobody saw it */
-			endpoint_free(ep);
+			mnmap_endpoint_free(ep);
 		return 0;
 	}
 	WARN_ON(rhashtable_remove_fast(&t->endpoints, &ep->node, endpoint_params));
-	endpoint_retire(t, ep);
+	mnmap_endpoint_retire(t, ep);
 	return 0;
-}
-
-/* Overlays: commit and abort */
-
-/* The location endpoint record @s gives its name at the commit, if new. */
-static const struct mnmap_location *ep_stage_new_loc(const struct mnmap_ep_stage *s)
-{
-	if (s->to && s->to != s->from)
-		return rcu_dereference_protected(s->to->loc, true);
-	return s->to ? s->loc : NULL;
-}
-
-/*
- * What can fail of an endpoint's commit, done first: its new device in
- * @live's index, and a new name in its endpoint table (nothing routes by
- * name). A replaced endpoint swaps in later, when its maps are gone.
- */
-static int ep_stage_prepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
-{
-	const struct mnmap_location *l = ep_stage_new_loc(s);
-	int ret;
-
-	if (!l)
-		return 0;
-	if (s->from)
-		return epdev_get(live, l->ifindex);
-	ret = endpoint_insert(live, s->to);
-	if (!ret)
-		live->n_endpoints++;
-	return ret;
-}
-
-static void ep_stage_unprepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
-{
-	const struct mnmap_location *l = ep_stage_new_loc(s);
-
-	if (!l)
-		return;
-	epdev_put(live, l->ifindex);
-	if (!s->from) {
-		WARN_ON(rhashtable_remove_fast(&live->endpoints, &s->to->node, endpoint_params));
-		live->n_endpoints--;
-	}
-}
-
-/* The rest of an endpoint's commit, which cannot fail: moves, deletions. */
-static void ep_stage_finish(struct mnmap_table *live, struct mnmap_ep_stage *s)
-{
-	struct mnmap_endpoint *from = s->from;
-	struct mnmap_location *old;
-
-	if (!from || (s->to == from && !s->loc))
-		return;
-	if (s->to == from) {
-		old = rcu_dereference_protected(from->loc, true);
-		rcu_assign_pointer(from->loc, s->loc);
-		s->loc = NULL;
-		epdev_put(live, old->ifindex);
-		kfree_rcu(old, rcu);
-		return;
-	}
-	if (s->to) {
-		WARN_ON(rhashtable_replace_fast(&live->endpoints, &from->node, &s->to->node,
-						endpoint_params));
-	} else {
-		WARN_ON(rhashtable_remove_fast(&live->endpoints, &from->node, endpoint_params));
-		live->n_endpoints--;
-	}
-	WARN_ON(from->users);
-	endpoint_retire(live, from);
-}
-
-static bool stage_adds(const struct mnmap_stage *s)
-{
-	return s->to && s->to != s->from;
-}
-
-/* Clear what an overlay staged of the use counts of @n's endpoints. */
-static void users_unstage(struct mnmap_node *n)
-{
-	struct mnmap_map *m;
-
-	if (!n || !mnmap_node_is_map(n))
-		return;
-	m = node_map(n);
-	for (int i = 0; i < m->n_backends; i++)
-		m->backends[i].ep->users_staged = 0;
-}
-
-/*
- * Publish the keys an overlay changed in @live: insertions and replacements
- * first, the only changes that can fail and whose undoing cannot, then
- * removals. The nodes they replace go after a grace period.
- */
-static int commit_maps(struct mnmap_table *o, struct mnmap_table *live)
-{
-	struct mnmap_stage *s;
-	int ret = 0;
-
-	list_for_each_entry(s, &o->staged_maps, list) {
-		ret = stage_adds(s) ? node_swap(live, s->from, s->to) : 0;
-		if (ret)
-			break;
-	}
-	if (ret) {
-		list_for_each_entry_continue_reverse(s, &o->staged_maps, list)
-			if (stage_adds(s))
-				WARN_ON(node_swap(live, s->to, s->from));
-		return ret;
-	}
-	list_for_each_entry(s, &o->staged_maps, list) {
-		if (!s->to && s->from)
-			WARN_ON(node_swap(live, s->from, NULL));
-		users_unstage(s->from);
-		users_unstage(s->to);
-		if (s->from && s->to != s->from)
-			node_retire(live, s->from, !same_traffic(s->to, s->from));
-		s->from = s->to;	/* the overlay holds nothing of its own now */
-	}
-	return 0;
-}
-
-/*
- * Publish overlay @o in its base, and free it. Each key changes at once,
- * as a single change would; keys change one after the other, so traffic
- * may meet some of a batch's changes a moment before the others. A
- * failed commit (out of memory) changes nothing and leaves @o as it was.
- */
-int mnmap_overlay_commit(struct mnmap_table *o)
-{
-	struct mnmap_table *live = o->base;
-	struct mnmap_ep_stage *e;
-	int ret = 0;
-
-	list_for_each_entry(e, &o->staged_endpoints, list) {
-		ret = ep_stage_prepare(live, e);
-		if (ret)
-			break;
-	}
-	if (!ret)
-		ret = commit_maps(o, live);
-	if (ret) {
-		list_for_each_entry_continue_reverse(e, &o->staged_endpoints, list)
-			ep_stage_unprepare(live, e);
-		/* Readers may have met what was undone: a staged node, a new endpoint. */
-		synchronize_net();
-		return ret;
-	}
-	list_for_each_entry(e, &o->staged_endpoints, list) {
-		ep_stage_finish(live, e);
-		e->from = e->to;	/* now the live table's */
-	}
-	overlay_free(o, true);
-	return 0;
-}
-
-/*
- * Free an overlay, and what it staged unless @committed: nothing it staged
- * was ever seen, so it goes at once; the base keeps what it had.
- */
-static void overlay_free(struct mnmap_table *o, bool committed)
-{
-	struct mnmap_ep_stage *e, *e_next;
-	struct mnmap_stage *s, *s_next;
-
-	list_for_each_entry_safe(s, s_next, &o->staged_maps, list) {
-		if (!committed) {
-			users_unstage(s->from);
-			users_unstage(s->to);
-			if (s->to && s->to != s->from)
-				staged_free(s->to, s->from);
-		}
-		kfree(s);
-	}
-	list_for_each_entry_safe(e, e_next, &o->staged_endpoints, list) {
-		if (!committed && e->to && e->to != e->from)
-			endpoint_free(e->to);
-		kfree(e->loc);
-		kfree(e);
-	}
-	rhashtable_destroy(&o->maps);
-	rhashtable_destroy(&o->endpoints);
-	mnmap_table_put(o->base);
-	kfree(o);
 }
 
 #ifdef DEBUG
