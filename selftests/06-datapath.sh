@@ -294,6 +294,54 @@ test_move_under_traffic() {
 	((got * 100 >= sent * 95)) || fail "lost $((sent - got)) of $sent datagrams"
 }
 
+# answer ADDR PORT: the container that answers a TCP session, or "-".
+answer() {
+	local got
+	got=$(in_ns client ncat -w 1 --recv-only "$1" "$2" 2> /dev/null) || true
+	echo "${got:--}"
+}
+
+# expect_answers ADDR:PORT=WHO...: each session is answered by WHO ("-": none).
+expect_answers() {
+	local spec got
+	for spec in "$@"; do
+		got=$(answer "${spec%:*}" "$(cut -d= -f1 <<< "${spec##*:}")")
+		[[ $got == "${spec##*=}" ]] || fail "${spec%=*} answered by $got, not ${spec##*=}"
+	done
+}
+
+# Batches onto the live table (each changes only what it names, at its
+# commit): maps added, deleted, given to another container, an endpoint
+# deleted with its maps, an endpoint moved; a failing batch changes nothing.
+test_batch_onto_live_table() {
+	topology
+	for p in 80 83 84 85; do serve c1 $p; serve c2 $p; done
+	serve c2 81
+	serve c3 80
+	wait_port c1 85 && wait_port c2 85 && wait_port c2 81 && wait_port c3 80 || fail "servers"
+	expect_answers "$SHARED:80=c1" "$SHARED:81=c2" "$OTHER:80=c3"
+	cat > /tmp/b1 <<-EOF
+		map del $SHARED tcp 80 endpoint c1
+		map add $SHARED tcp 80 endpoint c2
+		map add $SHARED tcp 83 endpoint c1
+		map del $SHARED tcp 81
+		endpoint del c3
+	EOF
+	mnmapctl -n host -f -b /tmp/b1
+	expect_answers "$SHARED:80=c2" "$SHARED:81=-" "$SHARED:83=c1" "$OTHER:80=-"
+	[[ ! $(mnmapctl -n host endpoint show c3 2> /dev/null) ]] || fail "c3 still there"
+	# c1 moves to c2's device: its maps, old and new, follow it there.
+	printf 'endpoint set c1 mac 02:00:00:00:00:02 dev h-c2\nmap add %s tcp 84 endpoint c1\n' \
+		"$SHARED" | mnmapctl -n host -b -
+	expect_answers "$SHARED:83=c2" "$SHARED:84=c2"
+	before=$(mnmapctl -n host save)
+	printf 'map add %s tcp 85 endpoint c2\nmap del %s tcp 80\nmap add %s tcp 86 endpoint nobody\n' \
+		"$SHARED" "$SHARED" "$SHARED" > /tmp/b2
+	expect_fail "/tmp/b2:3: mnmap: no such endpoint" mnmapctl -n host -b /tmp/b2
+	[[ $(mnmapctl -n host save) == "$before" ]] || fail "a failed batch changed the table"
+	expect_answers "$SHARED:85=-" "$SHARED:80=c2"
+}
+
 # hooks_on: whether mnmap says its hooks are registered in "host"; where
 # the kernel can list hooks (nfnetlink_hook), it must agree.
 hooks_on() {
@@ -342,5 +390,6 @@ for f in 4 6; do
 done
 family 4
 run_test "moving a map under traffic never delivers to a container that does not own it" test_move_under_traffic
+run_test "batches onto the live table change what they name, at their commit" test_batch_onto_live_table
 run_test "hooks are registered only while there is a map to serve" test_hooks_follow_the_table
 finish
