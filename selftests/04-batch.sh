@@ -73,6 +73,46 @@ test_failing_batch_changes_nothing() {
 	[[ $(m map show 198.51.100.1 tcp 81) ]] || fail "batch from stdin"
 }
 
+# has LINE: whether the saved table has that line.
+has() { grep -qxF -- "$1" /tmp/now; }
+
+# A batch that does not start with flush changes the live table: it sees
+# what is there and leaves what it does not name. One batch may delete an
+# endpoint with its maps and make it again, or flush the maps.
+test_batch_onto_live_table() {
+	setup
+	m endpoint add a mac 02:00:00:00:00:01 dev c1
+	m endpoint add b mac 02:00:00:00:00:02 vtep 192.0.2.2
+	m map add 198.51.100.1 tcp 80 endpoint a
+	m map add 198.51.100.1 tcp 80 endpoint b
+	m map add 198.51.100.1 tcp 20000-20999 endpoint a
+	gen_maps 198.51.100.2 300 b | m -b -
+	cat > /tmp/b5 <<-EOT
+	map del 198.51.100.1 tcp 80 endpoint a
+	map del 198.51.100.1 tcp 20000-20999
+	map add 198.51.100.1 tcp 20000-20499 endpoint b
+	endpoint set a vtep 192.0.2.9
+	endpoint add c mac 02:00:00:00:00:03 vtep 192.0.2.3
+	map add 198.51.100.1 tcp 80 endpoint c
+	EOT
+	m -b /tmp/b5
+	m save > /tmp/now
+	has "endpoint add a mac 02:00:00:00:00:01 vtep 192.0.2.9 vni 0" || fail "a not moved: $(grep endpoint /tmp/now)"
+	has "map add 198.51.100.1 tcp 80 endpoint b weight 1" && has "map add 198.51.100.1 tcp 80 endpoint c weight 1" &&
+		has "map add 198.51.100.1 tcp 20000-20499 endpoint b" || fail "maps: $(grep -v 198.51.100.2 /tmp/now)"
+	[[ $(grep -c "endpoint a\( weight 1\)\?$" /tmp/now) == 0 && $(grep -c "^map add 198.51.100.2 " /tmp/now) == 300 ]] ||
+		fail "$(grep -c "endpoint a\( weight 1\)\?$" /tmp/now) maps of a, $(grep -c "^map add 198.51.100.2 " /tmp/now) of 300"
+	printf 'endpoint del b\nendpoint add b mac 02:00:00:00:00:04 vtep 192.0.2.4\nmap add 198.51.100.3 udp 53 endpoint b\n' |
+		m -f -b -
+	m save > /tmp/now
+	has "endpoint add b mac 02:00:00:00:00:04 vtep 192.0.2.4 vni 0" && has "map add 198.51.100.3 udp 53 endpoint b weight 1" &&
+		has "map add 198.51.100.1 tcp 80 endpoint c weight 1" || fail "after b made again: $(cat /tmp/now)"
+	[[ $(grep -c "^map add" /tmp/now) == 2 ]] || fail "b's old maps left: $(grep "^map add" /tmp/now | head)"
+	printf 'map flush\nmap add 198.51.100.4 tcp 1 endpoint a\n' | m -b -
+	[[ $(m -j map show | jq -c 'map([.addr, .port])') == '[["198.51.100.4",1]]' &&
+		$(m -j endpoint show | jq length) == 3 ]] || fail "flush in a batch: $(m save)"
+}
+
 test_check_only() {
 	setup
 	m endpoint add a mac 02:00:00:00:00:01 dev c1
@@ -126,6 +166,7 @@ test_other_transaction_blocks() {
 
 run_test "save, flush, restore round-trips exactly" test_round_trip
 run_test "a failing batch names its line and changes nothing" test_failing_batch_changes_nothing
+run_test "a batch changes the live table: what it names, nothing else" test_batch_onto_live_table
 run_test "-c checks a batch and applies nothing" test_check_only
 run_test "a restore swaps the whole table at once" test_restore_is_atomic
 run_test "an open transaction blocks other writers and dies with its socket" test_other_transaction_blocks
