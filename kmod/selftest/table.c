@@ -152,6 +152,37 @@ static bool __init overlay_unseen(struct mnmap_table *t, u32 ip, u32 nodes)
 	return success;
 }
 
+/*
+ * A commit that fails half-way changes nothing: here a key that the base
+ * took behind the overlay's back, which nothing else can do, so that the
+ * failure is certain; in use, running out of memory.
+ */
+static bool __init overlay_commit_fails(struct mnmap_table *t, u32 ip)
+{
+	static const struct mnmap_location there = { .mac = { 2, 0, 0, 0, 0, 2 }, .vni = 9 };
+	struct mnmap_table *o = mnmap_table_overlay(t);
+	u32 nodes = count_nodes(t), maps = t->n_maps;
+	bool success = true;
+
+	if (!o)
+		return false;
+	expect(!mnmap_endpoint_add(o, "e", &there, NULL));
+	expect(!mnmap_endpoint_move(o, ep(o, "a"), &there));
+	expect(!add(o, ip, 100, 100, "e") && !add(o, ip, 101, 101, "a"));
+	expect(!add(o, ip, 102, 102, "e") && !add(o, ip, 103, 103, "a"));
+	expect(!add(t, ip, 102, 102, "a"));
+	expect(mnmap_overlay_commit(o) == -EEXIST);
+	expect(!strcmp(hit(t, ip, 100), "-") && !strcmp(hit(t, ip, 101), "-"));
+	expect(!strcmp(hit(t, ip, 102), "a") && !ep(t, "e"));
+	expect(mnmap_endpoint_loc(t, ep(t, "a"))->vni == 7);
+	expect(count_nodes(t) == nodes + 1 && t->n_maps == maps + 1 && t->n_endpoints == 2);
+	expect(ep(t, "a")->users == 5);
+	mnmap_table_put(o);
+	expect(!ep(t, "a")->users_staged);
+	expect(!del(t, ip, 102, 102, NULL));
+	return success;
+}
+
 static bool __init overlay_selftest(void)
 {
 	static const struct mnmap_location loc = { .mac = { 2, 0, 0, 0, 0, 1 } };
@@ -194,6 +225,7 @@ static bool __init overlay_selftest(void)
 	expect(o && !mnmap_overlay_commit(o));
 	expect(!strcmp(hit(t, ip, 91), "-") && !strcmp(hit(t, ip, 92), "d"));
 	expect(ep(t, "d")->users == 1 && t->n_endpoints == 2);
+	expect(overlay_commit_fails(t, ip));
 	for (int commit = 0; commit < 2; commit++) {
 		o = mnmap_table_overlay(t);
 		expect(o && !mnmap_map_flush(o, &flushed) && flushed == 5 && !o->n_maps);
