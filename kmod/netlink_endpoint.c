@@ -38,9 +38,12 @@ const struct nla_policy mnmap_endpoint_del_policy[MNMAP_A_MAX + 1] = {
 	[MNMAP_A_FORCE] = { .type = NLA_FLAG },
 };
 
-/* Put @ep as it is at @loc (its current location, or the one it moves to). */
+/*
+ * Put @ep as it is at @loc (its current location, or the one it moves to)
+ * with @users map backends (live, or as a transaction leaves them).
+ */
 static int put_endpoint_at(struct sk_buff *skb, const struct mnmap_endpoint *ep,
-			   const struct mnmap_location *loc)
+			   const struct mnmap_location *loc, u32 users)
 {
 	struct nlattr *nest = nla_nest_start(skb, MNMAP_A_ENDPOINT);
 
@@ -52,7 +55,7 @@ static int put_endpoint_at(struct sk_buff *skb, const struct mnmap_endpoint *ep,
 	    mnmap_nl_put_addr(skb, MNMAP_A_ENDPOINT_VTEP_IPV4,
 			      MNMAP_A_ENDPOINT_VTEP_IPV6, &loc->vtep) ||
 	    (loc->vtep.family && nla_put_u32(skb, MNMAP_A_ENDPOINT_VNI, loc->vni)) ||
-	    nla_put_u32(skb, MNMAP_A_ENDPOINT_USERS, READ_ONCE(ep->users)) ||
+	    nla_put_u32(skb, MNMAP_A_ENDPOINT_USERS, users) ||
 	    mnmap_stats_put(skb, MNMAP_A_ENDPOINT_STATS, ep->stats)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -63,11 +66,12 @@ static int put_endpoint_at(struct sk_buff *skb, const struct mnmap_endpoint *ep,
 
 static int put_endpoint(struct sk_buff *skb, const struct mnmap_endpoint *ep)
 {
-	return put_endpoint_at(skb, ep, rcu_dereference_check(ep->loc, true));
+	return put_endpoint_at(skb, ep, rcu_dereference_check(ep->loc, true),
+			       READ_ONCE(ep->users));
 }
 
 static struct sk_buff *endpoint_msg_at(const struct mnmap_endpoint *ep,
-				       const struct mnmap_location *loc,
+				       const struct mnmap_location *loc, u32 users,
 				       u32 portid, u32 seq, u8 cmd)
 {
 	struct sk_buff *skb;
@@ -76,7 +80,7 @@ static struct sk_buff *endpoint_msg_at(const struct mnmap_endpoint *ep,
 	skb = mnmap_nl_msg(portid, seq, cmd, &hdr);
 	if (!skb)
 		return NULL;
-	if (put_endpoint_at(skb, ep, loc)) {
+	if (put_endpoint_at(skb, ep, loc, users)) {
 		nlmsg_free(skb);
 		return NULL;
 	}
@@ -87,7 +91,8 @@ static struct sk_buff *endpoint_msg_at(const struct mnmap_endpoint *ep,
 static struct sk_buff *endpoint_msg(const struct mnmap_endpoint *ep, u32 portid,
 				    u32 seq, u8 cmd)
 {
-	return endpoint_msg_at(ep, rcu_dereference_check(ep->loc, true), portid, seq, cmd);
+	return endpoint_msg_at(ep, rcu_dereference_check(ep->loc, true),
+			       READ_ONCE(ep->users), portid, seq, cmd);
 }
 
 static void notify_endpoint(struct mnmap_net *mn, const struct mnmap_endpoint *ep,
@@ -334,9 +339,13 @@ int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 	ret = parse_location(mn->net, tb, &loc, info->extack);
 	if (ret)
 		goto out;
-	/* The reply describes the new location: built first, so nothing fails after the move. */
-	reply = endpoint_msg_at(ep, &loc, info->snd_portid, info->snd_seq,
-				MNMAP_CMD_ENDPOINT_SET);
+	/*
+	 * The reply describes the endpoint as the request leaves it (in a
+	 * transaction: as its commit will): built first, so nothing fails
+	 * after the move.
+	 */
+	reply = endpoint_msg_at(ep, &loc, mnmap_endpoint_users(t, ep), info->snd_portid,
+				info->snd_seq, MNMAP_CMD_ENDPOINT_SET);
 	ret = reply ? mnmap_endpoint_move(t, ep, &loc) : -ENOMEM;
 	if (ret) {
 		nlmsg_free(reply);

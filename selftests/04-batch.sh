@@ -164,10 +164,32 @@ test_other_transaction_blocks() {
 	[[ $(m map show) ]] || fail "map not added after the transaction ended"
 }
 
+# What a request inside a transaction replies: the endpoint as the
+# transaction leaves it, its maps counted with the staged changes.
+test_replies_inside_transaction() {
+	setup
+	m endpoint add a mac 02:00:00:00:00:01 dev c1
+	m map add 198.51.100.1 tcp 80 endpoint a
+	local map="ip('MAP_ADDR_IPV4', '198.51.100.1'), u8('MAP_PROTO', 6)"
+	local set="req('ENDPOINT_SET', nest('ENDPOINT', s('ENDPOINT_NAME', 'a'), raw('ENDPOINT_MAC', '020000000009')))"
+	got=$(ip netns exec h "$NLRAW" "then(req('TXN_BEGIN'),
+		req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 81), s('MAP_ENDPOINT', 'a'))),
+		$set, shown('ENDPOINT', 'ENDPOINT_USERS'))")
+	[[ $got == "ok: 2" ]] || fail "set after a staged map add: $got, not 'ok: 2'"
+	got=$(ip netns exec h "$NLRAW" "then(req('TXN_BEGIN'),
+		req('MAP_DEL', nest('MAP', $map, u16('MAP_PORT_FIRST', 80))),
+		$set, shown('ENDPOINT', 'ENDPOINT_USERS'))")
+	[[ $got == "ok: 0" ]] || fail "set after a staged map delete: $got, not 'ok: 0'"
+	# Both transactions died with their sockets: nothing changed.
+	[[ $(m -j endpoint show | jq -c '.[] | [.mac, .users]') == '["02:00:00:00:00:01",1]' ]] ||
+		fail "an aborted transaction changed the endpoint: $(m -j endpoint show)"
+}
+
 run_test "save, flush, restore round-trips exactly" test_round_trip
 run_test "a failing batch names its line and changes nothing" test_failing_batch_changes_nothing
 run_test "a batch changes the live table: what it names, nothing else" test_batch_onto_live_table
 run_test "-c checks a batch and applies nothing" test_check_only
 run_test "a restore swaps the whole table at once" test_restore_is_atomic
 run_test "an open transaction blocks other writers and dies with its socket" test_other_transaction_blocks
+run_test "inside a transaction, replies show what its commit will leave" test_replies_inside_transaction
 finish

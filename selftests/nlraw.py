@@ -5,8 +5,11 @@ without mnmapctl's own checks in the way.
 
     nlraw.py 'req("MAP_NEW", nest("MAP", a4("MAP_ADDR_IPV4", "192.0.2.1"), ...))'
     nlraw.py --hold-txn SECONDS     open a transaction and keep it open
+    nlraw.py 'then(req("TXN_BEGIN"), req(...), shown("ENDPOINT", "ENDPOINT_USERS"))'
 
-Prints "ok" or "error: ERRNO-NAME: EXTACK-MESSAGE" and exits 0 or 1.
+Requests in one expression go out on one socket (so into its transaction).
+Prints "ok" (with shown(): "ok: VALUE", a u32 of the last reply) or
+"error: ERRNO-NAME: EXTACK-MESSAGE" and exits 0 or 1.
 Attribute and command names are read from include/uapi/linux/mnmap.h, so
 this stays in step with the contract.
 """
@@ -104,7 +107,7 @@ class Sock:
                 length, typ, flags, seq, _ = struct.unpack_from("=IHHII", data, off)
                 if typ == NLMSG_ERROR:
                     return self.parse_error(data[off:off + length], flags)
-                if typ == msg_type and msg_type == GENL_ID_CTRL:
+                if typ == msg_type:
                     self.reply = data[off + 20:off + length]
                 off += (length + 3) & ~3
 
@@ -137,7 +140,33 @@ class Sock:
         sys.exit("nlraw: no family id")
 
     def request(self, cmd, *attrs):
+        self.reply = b""
         return self.send(self.family, ENUM["MNMAP_CMD_" + cmd], b"".join(attrs))
+
+    def shown(self, outer, inner):
+        """The u32 INNER in the OUTER nest of the last reply, as a result."""
+        nested = attrs_of(self.reply).get(ENUM["MNMAP_A_" + outer])
+        value = attrs_of(nested or b"").get(ENUM["MNMAP_A_" + inner])
+        if value is None:
+            return -errno.ENOENT, "the last reply has no %s in %s" % (inner, outer)
+        return 0, str(struct.unpack_from("=I", value)[0])
+
+
+def attrs_of(data):
+    """Attribute type (flags masked) -> payload, for one level."""
+    found, off = {}, 0
+    while off + 4 <= len(data):
+        alen, atype = struct.unpack_from("=HH", data, off)
+        if alen < 4:
+            break
+        found[atype & 0x3FFF] = data[off + 4:off + alen]
+        off += (alen + 3) & ~3
+    return found
+
+
+def then(*results):
+    """The first failure among RESULTS, or the last result."""
+    return next((r for r in results if r[0]), results[-1])
 
 
 def report(result):
@@ -145,7 +174,7 @@ def report(result):
     if err:
         print("error: %s: %s" % (errno.errorcode.get(-err, str(-err)), text))
         return 1
-    print("ok")
+    print("ok: " + text if text else "ok")
     return 0
 
 
@@ -157,7 +186,7 @@ def main():
         time.sleep(float(sys.argv[2]))
         return rc
     helpers = dict(nest=nest, s=s, u8=u8, u16=u16, u32=u32, raw=raw, ip=ip, flag=flag,
-                   req=lambda cmd, *a: sock.request(cmd, *a))
+                   req=lambda cmd, *a: sock.request(cmd, *a), shown=sock.shown, then=then)
     return report(eval(sys.argv[1], helpers))
 
 
