@@ -93,32 +93,41 @@ if command -v gnuplot > /dev/null; then
 	echo
 fi
 
-# N - 1 more maps beside the measured one, each on its own address.
-fill() {
-	awk -v n="$1" 'BEGIN {
-		for (i = 0; i < n - 1; i++)
-			printf "map add 198.%d.%d.%d udp 9 endpoint ctr\n", 18 + int(i / 65536),
-			       int(i / 256) % 256, i % 256
-	}' > "$work/fill"
-	mnmapctl -n host -b "$work/fill"
+# table.N: mnmap's setup (saved: it starts with flush, so loading it
+# replaces the table) and N - 1 more maps, each on its own address.
+tables() {
+	local n
+	mnmapctl -n host save > "$work/base"
+	for n in "${sizes[@]}"; do
+		{ cat "$work/base"
+		  awk -v n="$n" 'BEGIN {
+			for (i = 0; i < n - 1; i++)
+				printf "map add 198.%d.%d.%d udp 9 endpoint ctr\n", 18 + int(i / 65536),
+				       int(i / 256) % 256, i % 256
+		  }'; } > "$work/table.$n"
+	done
 }
 
 echo "## mnmap with large tables"
 echo
 echo "The same mnmap measurement with N maps installed (N - 1 others, each on"
-echo "its own address), $rounds runs each."
+echo "its own address), $rounds runs each; each round loads every size in"
+echo "turn, the order rotated, so that a change in the machine's load is not"
+echo "taken for the table's cost."
 echo
 echo "| maps | pps median | min | max | vs 1 map |"
 echo "|---:|---:|---:|---:|---:|"
 : > "$work/scale"
-for n in "${sizes[@]}"; do
-	setup_mnmap > /dev/null
-	fill "$n"
-	for ((r = 0; r < rounds; r++)); do
+setup_mnmap > /dev/null
+tables
+for ((r = 0; r < rounds; r++)); do
+	for ((i = 0; i < ${#sizes[@]}; i++)); do
+		n=${sizes[$(((i + r) % ${#sizes[@]}))]}
+		mnmapctl -n host -b "$work/table.$n"	# all or nothing, or set -e stops
 		echo "$n $(measure "mnmap-$n")" >> "$work/scale"
 	done
-	teardown
 done
+teardown
 cp "$work/scale" "$out/dataplane-scale-samples.txt"
 for n in "${sizes[@]}"; do
 	echo "$n $(awk -v n="$n" '$1 == n { print $2 }' "$work/scale" | spread)"
