@@ -9,7 +9,6 @@
  */
 
 #include "datapath.h"
-#include "frag.h"
 #include "host.h"
 #include "netns.h"
 #include "table.h"
@@ -106,7 +105,7 @@ unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u
  */
 static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 			    struct mnmap_map *m, struct mnmap_endpoint *ep,
-			    const struct mnmap_frag_key *frag)
+			    const struct mnmap_memo_key *frag)
 {
 	const struct mnmap_location *loc = rcu_dereference(ep->loc);
 	unsigned int len = skb->len;
@@ -121,25 +120,46 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 	mnmap_traffic_delivered(m->traffic.pcpu, len);
 	mnmap_stats_delivered(ep->stats, len);
 	if (frag)
-		mnmap_frag_remember(mn->frags, frag, loc->ifindex, loc->mac);
+		mnmap_memo_remember(mn->memo, frag, loc->ifindex, loc->mac);
 	return mnmap_transmit(skb, dev, loc->mac);
 }
 
-/* A later fragment goes where its first went, if mnmap sent it. */
-static int follow(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
-		  const struct mnmap_frag_key *frag, struct mnmap_key *dst)
+/*
+ * Send the packet where @key says its kind goes (memo.c); false, with the
+ * packet untouched, when nothing is remembered for it. A first fragment
+ * sent this way leaves word for the others.
+ */
+static bool send_as_remembered(struct mnmap_net *mn, struct sk_buff *skb,
+			       const struct mnmap_memo_key *key,
+			       const struct mnmap_memo_key *frag, unsigned int *verdict)
 {
 	struct net_device *dev;
 	u8 mac[ETH_ALEN];
 	int ifindex;
 
-	if (!mnmap_frag_recall(mn->frags, frag, &ifindex, mac))
-		return mnmap_addr_managed(t, dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
+	if (!mnmap_memo_recall(mn->memo, key, &ifindex, mac))
+		return false;
 	dev = dev_get_by_index_rcu(mn->net, ifindex);
-	if (!dev)
-		return mnmap_drop(mn, NULL, MNMAP_DROP_NO_DEVICE);
+	if (!dev) {
+		*verdict = mnmap_drop(mn, NULL, MNMAP_DROP_NO_DEVICE);
+		return true;
+	}
+	if (frag)
+		mnmap_memo_remember(mn->memo, frag, ifindex, mac);
 	mnmap_stats_delivered(mn->stats, skb->len);
-	return mnmap_transmit(skb, dev, mac);
+	*verdict = mnmap_transmit(skb, dev, mac);
+	return true;
+}
+
+/*
+ * A container's echo request: remember who sent it, so that the reply
+ * finds it although others share its address.
+ */
+static void remember_echo(struct mnmap_net *mn, struct sk_buff *skb,
+			  const struct net_device *in, const struct mnmap_packet *p)
+{
+	if (p->echo && p->echo_request && skb_mac_header_was_set(skb))
+		mnmap_memo_remember(mn->memo, p->echo, in->ifindex, eth_hdr(skb)->h_source);
 }
 
 /*
@@ -180,28 +200,38 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
 
 /*
  * What both families decide once a packet is keyed: a container's source
- * must be its own; a mapped destination is delivered; a later fragment
- * (@frag, keyed by address only) follows its first; what mnmap does not
- * manage passes. Returns a verdict, or MNMAP_UNCLAIMED for a managed
- * address that no map claims: the caller may answer an echo, and must
- * otherwise drop it, so that it never leaks into the host's stack.
+ * must be its own; an echo reply goes to the container that sent its
+ * request; a mapped destination is delivered; a later fragment (keyed by
+ * address only) follows its first; what mnmap does not manage passes.
+ * Returns a verdict, or MNMAP_UNCLAIMED for a managed address that no map
+ * claims: the caller may answer an echo, and must otherwise drop it, so
+ * that it never leaks into the host's stack.
  */
 int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
 		const struct net_device *in, enum mnmap_origin from,
-		enum mnmap_keys keys, struct mnmap_key *dst, struct mnmap_key *src,
-		const struct mnmap_frag_key *frag)
+		struct mnmap_packet *p)
 {
+	unsigned int verdict;
 	struct mnmap_map *m;
 
-	if (from == MNMAP_FROM_ENDPOINT && !owns_source(t, src, keys, in))
-		return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
-	if (frag && keys == MNMAP_KEYS_ADDR)
-		return follow(mn, t, skb, frag, dst);
-	m = keys == MNMAP_KEYS_FULL ? mnmap_lookup(t, dst) : NULL;
+	if (from == MNMAP_FROM_ENDPOINT) {
+		if (!owns_source(t, &p->src, p->keys, in))
+			return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
+		remember_echo(mn, skb, in, p);
+	}
+	if (p->frag && p->keys == MNMAP_KEYS_ADDR) {
+		if (send_as_remembered(mn, skb, p->frag, NULL, &verdict))
+			return verdict;
+		return mnmap_addr_managed(t, &p->dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
+	}
+	if (p->echo && !p->echo_request &&
+	    send_as_remembered(mn, skb, p->echo, p->frag, &verdict))
+		return verdict;
+	m = p->keys == MNMAP_KEYS_FULL ? mnmap_lookup(t, &p->dst) : NULL;
 	if (m)
 		/* Remote endpoints (MNMAP_DROP_REMOTE) need the VXLAN path. */
-		return deliver(mn, skb, m, pick(m, skb), frag);
-	return mnmap_addr_managed(t, dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
+		return deliver(mn, skb, m, pick(m, skb), p->frag);
+	return mnmap_addr_managed(t, &p->dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
 }
 
 static const struct nf_hook_ops mnmap_hook_templates[] = {
@@ -238,9 +268,9 @@ int mnmap_datapath_start(struct mnmap_net *mn)
 
 	if (mn->hooks_on)
 		return 0;
-	if (!mn->frags) {
-		mn->frags = mnmap_frags_new();	/* freed with the namespace */
-		if (!mn->frags)
+	if (!mn->memo) {
+		mn->memo = mnmap_memo_new();	/* freed with the namespace */
+		if (!mn->memo)
 			return -ENOMEM;
 	}
 	BUILD_BUG_ON(ARRAY_SIZE(mn->hooks) != ARRAY_SIZE(mnmap_hook_templates));

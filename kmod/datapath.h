@@ -6,11 +6,11 @@
 #include <linux/skbuff.h>
 #include <uapi/linux/mnmap.h>
 
+#include "memo.h"
 #include "stats.h"
+#include "table.h"
 
 struct mnmap_endpoint;
-struct mnmap_frag_key;
-struct mnmap_key;
 struct mnmap_net;
 struct mnmap_table;
 
@@ -37,6 +37,18 @@ enum mnmap_keys {
 	MNMAP_KEYS_FULL,	/* (address, protocol, port) both ways */
 };
 
+/* What a family found in a packet, for mnmap_steer(). */
+struct mnmap_packet {
+	enum mnmap_keys keys;
+	struct mnmap_key dst, src;	/* (address, protocol, port) both ways */
+	/* A fragment: its datagram's key; NULL for a whole datagram. */
+	const struct mnmap_memo_key *frag;
+	/* An ICMP echo request or reply: the key of its reply; else NULL. */
+	const struct mnmap_memo_key *echo;
+	bool echo_request;
+	struct mnmap_memo_key frag_key, echo_key;	/* what they point to */
+};
+
 /* mnmap_steer(): a managed address that no map claims. */
 #define MNMAP_UNCLAIMED (-1)
 
@@ -46,8 +58,7 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
 		     struct mnmap_key *dst, struct mnmap_key *src);
 int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
 		const struct net_device *in, enum mnmap_origin from,
-		enum mnmap_keys keys, struct mnmap_key *dst, struct mnmap_key *src,
-		const struct mnmap_frag_key *frag);
+		struct mnmap_packet *p);
 unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac);
 unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
 			enum mnmap_drop why);

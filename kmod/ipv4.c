@@ -8,7 +8,6 @@
  */
 
 #include "datapath.h"
-#include "frag.h"
 #include "netns.h"
 #include "table.h"
 
@@ -99,15 +98,33 @@ static enum mnmap_keys packet_keys(struct sk_buff *skb, struct mnmap_key *dst,
 	return MNMAP_KEYS_FULL;
 }
 
-static bool is_echo_request(const struct sk_buff *skb)
+/*
+ * An ICMP echo request or reply (keyed in full, so not a later fragment):
+ * the key of the reply, by which the request's sender is remembered.
+ */
+static const struct mnmap_memo_key *echo_key(const struct sk_buff *skb,
+					     enum mnmap_keys keys,
+					     struct mnmap_memo_key *key, bool *request)
 {
+	const struct iphdr *iph = ip_hdr(skb);
 	struct icmphdr _icmp;
 	const struct icmphdr *icmp;
 
-	if (ip_hdr(skb)->protocol != IPPROTO_ICMP)
-		return false;
+	*request = false;
+	if (keys != MNMAP_KEYS_FULL || iph->protocol != IPPROTO_ICMP)
+		return NULL;
 	icmp = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_icmp), &_icmp);
-	return icmp && icmp->type == ICMP_ECHO && !icmp->code;
+	if (!icmp || icmp->code || (icmp->type != ICMP_ECHO && icmp->type != ICMP_ECHOREPLY))
+		return NULL;
+	*request = icmp->type == ICMP_ECHO;
+	memset(key, 0, sizeof(*key));
+	key->kind = MNMAP_MEMO_ECHO;
+	key->family = AF_INET;
+	key->proto = IPPROTO_ICMP;
+	key->saddr.v4 = *request ? iph->daddr : iph->saddr;
+	key->daddr.v4 = *request ? iph->saddr : iph->daddr;
+	key->id = ntohs(icmp->un.echo.id);
+	return key;
 }
 
 /*
@@ -137,14 +154,15 @@ static unsigned int answer_echo(struct sk_buff *skb, struct net_device *dev)
 }
 
 /* The key shared by the fragments of a datagram; NULL when it is whole. */
-static const struct mnmap_frag_key *frag_key(const struct sk_buff *skb,
-					     struct mnmap_frag_key *key)
+static const struct mnmap_memo_key *frag_key(const struct sk_buff *skb,
+					     struct mnmap_memo_key *key)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 
 	if (!ip_is_fragment(iph))
 		return NULL;
 	memset(key, 0, sizeof(*key));
+	key->kind = MNMAP_MEMO_FRAGMENT;
 	key->family = AF_INET;
 	key->proto = iph->protocol;
 	key->saddr.v4 = iph->saddr;
@@ -158,10 +176,8 @@ unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
 {
 	struct mnmap_net *mn = priv;
 	struct mnmap_table *t = rcu_dereference(mn->table);
-	struct mnmap_frag_key fk;
-	struct mnmap_key dst, src;
 	enum mnmap_origin from;
-	enum mnmap_keys keys;
+	struct mnmap_packet p;
 	int verdict;
 
 	if (!t)
@@ -169,12 +185,13 @@ unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
 	from = mnmap_origin(mn, t, state->in);
 	if (from == MNMAP_FROM_ELSEWHERE)
 		return NF_ACCEPT;
-	keys = packet_keys(skb, &dst, &src);
-	verdict = mnmap_steer(mn, t, skb, state->in, from, keys, &dst, &src,
-			      frag_key(skb, &fk));
+	p.keys = packet_keys(skb, &p.dst, &p.src);
+	p.frag = frag_key(skb, &p.frag_key);
+	p.echo = echo_key(skb, p.keys, &p.echo_key, &p.echo_request);
+	verdict = mnmap_steer(mn, t, skb, state->in, from, &p);
 	if (verdict != MNMAP_UNCLAIMED)
 		return verdict;
-	if (keys == MNMAP_KEYS_FULL && is_echo_request(skb))
+	if (p.echo && p.echo_request)
 		return answer_echo(skb, state->in);
 	return mnmap_drop(mn, NULL, MNMAP_DROP_UNMAPPED);
 }

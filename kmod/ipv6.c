@@ -9,7 +9,6 @@
  */
 
 #include "datapath.h"
-#include "frag.h"
 #include "netns.h"
 #include "table.h"
 
@@ -188,8 +187,8 @@ static unsigned int answer_echo(struct sk_buff *skb, struct net_device *dev, uns
  * The key shared by the fragments of a datagram, from its fragment
  * header; NULL when it is whole (@frag_off, from the header chain, 0).
  */
-static const struct mnmap_frag_key *frag_key(struct sk_buff *skb, __be16 frag_off,
-					     struct mnmap_frag_key *key)
+static const struct mnmap_memo_key *frag_key(struct sk_buff *skb, __be16 frag_off,
+					     struct mnmap_memo_key *key)
 {
 	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
 	const struct frag_hdr *fh;
@@ -202,11 +201,39 @@ static const struct mnmap_frag_key *frag_key(struct sk_buff *skb, __be16 frag_of
 	if (!fh)
 		return NULL;
 	memset(key, 0, sizeof(*key));
+	key->kind = MNMAP_MEMO_FRAGMENT;
 	key->family = AF_INET6;
 	key->proto = fh->nexthdr;
 	key->saddr.v6 = ip6->saddr;
 	key->daddr.v6 = ip6->daddr;
 	key->id = ntohl(fh->identification);
+	return key;
+}
+
+/* As ipv4.c's echo_key(), for ICMPv6 (@l4: where it starts). */
+static const struct mnmap_memo_key *echo_key(const struct sk_buff *skb,
+					     enum mnmap_keys keys, unsigned int l4, u8 proto,
+					     struct mnmap_memo_key *key, bool *request)
+{
+	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+	struct icmp6hdr _icmp;
+	const struct icmp6hdr *icmp;
+
+	*request = false;
+	if (keys != MNMAP_KEYS_FULL || proto != IPPROTO_ICMPV6)
+		return NULL;
+	icmp = skb_header_pointer(skb, l4, sizeof(_icmp), &_icmp);
+	if (!icmp || icmp->icmp6_code || (icmp->icmp6_type != ICMPV6_ECHO_REQUEST &&
+					  icmp->icmp6_type != ICMPV6_ECHO_REPLY))
+		return NULL;
+	*request = icmp->icmp6_type == ICMPV6_ECHO_REQUEST;
+	memset(key, 0, sizeof(*key));
+	key->kind = MNMAP_MEMO_ECHO;
+	key->family = AF_INET6;
+	key->proto = IPPROTO_ICMPV6;
+	key->saddr.v6 = *request ? ip6->daddr : ip6->saddr;
+	key->daddr.v6 = *request ? ip6->saddr : ip6->daddr;
+	key->id = ntohs(icmp->icmp6_identifier);
 	return key;
 }
 
@@ -224,10 +251,8 @@ unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
 {
 	struct mnmap_net *mn = priv;
 	struct mnmap_table *t = rcu_dereference(mn->table);
-	struct mnmap_frag_key fk;
-	struct mnmap_key dst, src;
 	enum mnmap_origin from;
-	enum mnmap_keys keys;
+	struct mnmap_packet p;
 	__be16 frag_off;
 	unsigned int l4;
 	int verdict, off;
@@ -249,13 +274,13 @@ unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
 	}
 	if (link_scope(ipv6_hdr(skb)))
 		return NF_ACCEPT;
-	keys = packet_keys(skb, l4, proto, &dst, &src);
-	verdict = mnmap_steer(mn, t, skb, state->in, from, keys, &dst, &src,
-			      frag_key(skb, frag_off, &fk));
+	p.keys = packet_keys(skb, l4, proto, &p.dst, &p.src);
+	p.frag = frag_key(skb, frag_off, &p.frag_key);
+	p.echo = echo_key(skb, p.keys, l4, proto, &p.echo_key, &p.echo_request);
+	verdict = mnmap_steer(mn, t, skb, state->in, from, &p);
 	if (verdict != MNMAP_UNCLAIMED)
 		return verdict;
-	if (keys == MNMAP_KEYS_FULL && proto == IPPROTO_ICMPV6 &&
-	    icmp_type(skb, l4) == ICMPV6_ECHO_REQUEST)
+	if (p.echo && p.echo_request)
 		return answer_echo(skb, state->in, l4);
 	return mnmap_drop(mn, NULL, MNMAP_DROP_UNMAPPED);
 }

@@ -5,7 +5,7 @@
  * never see another's configuration.
  */
 
-#include "frag.h"
+#include "memo.h"
 #include "netns.h"
 #include "host.h"
 #include "txn.h"
@@ -40,7 +40,7 @@ static void __net_exit mnmap_net_exit(struct net *net)
 	mnmap_tables_release(mn);
 	mutex_unlock(&mn->lock);
 	free_percpu(mn->stats);	/* the hooks are gone and a grace period passed */
-	mnmap_frags_free(mn->frags);
+	mnmap_memo_free(mn->memo);
 }
 
 static struct pernet_operations mnmap_net_ops = {

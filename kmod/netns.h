@@ -8,7 +8,7 @@
 #include "stats.h"
 #include <net/net_namespace.h>
 
-struct mnmap_frags;
+struct mnmap_memo;
 struct mnmap_host;
 struct mnmap_table;
 
@@ -32,8 +32,8 @@ struct mnmap_net {
 	/* The data path's hooks, registered once there is a table to serve. */
 	struct nf_hook_ops hooks[3];
 	bool hooks_on;
-	/* Where the first fragments of recent datagrams went (frag.c). */
-	struct mnmap_frags *frags;
+	/* Where recent first fragments and echo requests came from or went (memo.c). */
+	struct mnmap_memo *memo;
 	/* The namespace's counters: everything delivered, every drop. */
 	struct mnmap_pcpu_stats __percpu *stats;
 };

@@ -126,6 +126,28 @@ test_ping_shared_ip() {
 		fail "a container answered for mnmap"
 }
 
+# received PING_OUTPUT: how many replies ping reported.
+received() {
+	sed -n 's/.* \([0-9]*\) received.*/\1/p' "$1"
+}
+
+# Echo replies carry no port: each goes back to the container that sent
+# the request, although another holds the address's icmp map.
+test_ping_from_shared_ip() {
+	topology
+	in_ns c1 ping -c 3 -i 0.3 -W 2 "$CLIENT" > /tmp/p1 &
+	in_ns c2 ping -c 3 -i 0.3 -W 2 "$CLIENT" > /tmp/p2 &
+	wait $(jobs -p | tail -n 2) || true	# judged by the replies each got
+	[[ $(received /tmp/p1) == 3 ]] || fail "c1 (the icmp map's) pinging out: $(cat /tmp/p1)"
+	[[ $(received /tmp/p2) == 3 ]] || fail "c2 pinging out: $(cat /tmp/p2)"
+	# Container to container: c3 answers for its address, and its replies
+	# find c2 on the shared address.
+	mnmapctl -n host map add "$OTHER" icmp endpoint c3
+	in_ns c2 ping -c 2 -i 0.3 -W 2 "$OTHER" > /tmp/p3 || true
+	[[ $(received /tmp/p3) == 2 ]] || fail "c2 pinging c3: $(cat /tmp/p3)"
+	(($(echos_in c3) == 2)) || fail "c3 saw $(echos_in c3) echo requests, not 2"
+}
+
 # A TCP download through a hop with a smaller MTU works only when the
 # router's "fragmentation needed" reaches the sending container, by the
 # header it carries.
@@ -383,6 +405,7 @@ for f in 4 6; do
 	run_test "IPv$f: containers sharing an IP -> outside, each gets its replies" test_container_to_outside
 	run_test "IPv$f: container -> container on the same host" test_container_to_container
 	run_test "IPv$f: ping to the shared IP reaches its icmp endpoint" test_ping_shared_ip
+	run_test "IPv$f: containers sharing an IP ping out, each gets its replies" test_ping_from_shared_ip
 	run_test "IPv$f: a transfer through an MTU 1280 hop completes by path MTU discovery" test_path_mtu
 	run_test "IPv$f: ICMP errors reach the container that owns the embedded source" test_icmp_errors
 	run_test "IPv$f: a fragmented datagram reaches its container whole" test_fragments

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MNMAP_MEMO_H
+#define _MNMAP_MEMO_H
+
+#include <linux/if_ether.h>
+#include <linux/in6.h>
+#include <linux/types.h>
+
+enum mnmap_memo_kind {
+	MNMAP_MEMO_FRAGMENT = 1,	/* where a datagram's first fragment went */
+	MNMAP_MEMO_ECHO,		/* which container sent an echo request */
+};
+
+/*
+ * What is remembered: fully initialised (padding included), compared as
+ * bytes. A datagram: its addresses, protocol and identification. An echo:
+ * the addresses its reply will carry, and its identifier.
+ */
+struct mnmap_memo_key {
+	union {
+		__be32 v4;
+		struct in6_addr v6;
+	} saddr, daddr;
+	u32 id;
+	u8 family;
+	u8 proto;
+	u8 kind;
+	u8 pad;
+};
+
+struct mnmap_memo;
+
+struct mnmap_memo *mnmap_memo_new(void);
+void mnmap_memo_free(struct mnmap_memo *m);
+void mnmap_memo_remember(struct mnmap_memo *m, const struct mnmap_memo_key *key,
+			 int ifindex, const u8 *mac);
+bool mnmap_memo_recall(struct mnmap_memo *m, const struct mnmap_memo_key *key,
+		       int *ifindex, u8 *mac);
+
+#endif /* _MNMAP_MEMO_H */
