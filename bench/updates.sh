@@ -146,9 +146,11 @@ table() {
 		done | paste -sd' ' | awk -v n="$n" -v k="${2:-$n}" '{
 			best = $2; if ($3 > best) best = $3; if ($4 > best) best = $4
 			noop = k / $5; mine = k / $1 - noop; theirs = k / best - noop
+			own = "-"
+			if (mine > 0)
+				own = sprintf("%.1fx", theirs / mine)
 			printf "| %d | %.0f/s | %.0f/s | %.0f/s | %.0f/s | %.1fx | %.0f ms | %.1fx | %s |\n",
-			       n, $1, $2, $3, $4, $1 / best, 1000 * noop, $5 / best,
-			       mine > 0 ? sprintf("%.1fx", theirs / mine) : "-" }'
+			       n, $1, $2, $3, $4, $1 / best, 1000 * noop, $5 / best, own }'
 	done
 	echo
 }
