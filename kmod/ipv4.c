@@ -117,13 +117,10 @@ static const struct mnmap_memo_key *echo_key(const struct sk_buff *skb,
 	if (!icmp || icmp->code || (icmp->type != ICMP_ECHO && icmp->type != ICMP_ECHOREPLY))
 		return NULL;
 	*request = icmp->type == ICMP_ECHO;
-	memset(key, 0, sizeof(*key));
-	key->kind = MNMAP_MEMO_ECHO;
-	key->family = AF_INET;
-	key->proto = IPPROTO_ICMP;
+	mnmap_memo_key_init(key, MNMAP_MEMO_ECHO, AF_INET, IPPROTO_ICMP,
+			    ntohs(icmp->un.echo.id));
 	key->saddr.v4 = *request ? iph->daddr : iph->saddr;
 	key->daddr.v4 = *request ? iph->saddr : iph->daddr;
-	key->id = ntohs(icmp->un.echo.id);
 	return key;
 }
 
@@ -161,13 +158,9 @@ static const struct mnmap_memo_key *frag_key(const struct sk_buff *skb,
 
 	if (!ip_is_fragment(iph))
 		return NULL;
-	memset(key, 0, sizeof(*key));
-	key->kind = MNMAP_MEMO_FRAGMENT;
-	key->family = AF_INET;
-	key->proto = iph->protocol;
+	mnmap_memo_key_init(key, MNMAP_MEMO_FRAGMENT, AF_INET, iph->protocol, ntohs(iph->id));
 	key->saddr.v4 = iph->saddr;
 	key->daddr.v4 = iph->daddr;
-	key->id = ntohs(iph->id);
 	return key;
 }
 

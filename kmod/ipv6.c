@@ -200,13 +200,10 @@ static const struct mnmap_memo_key *frag_key(struct sk_buff *skb, __be16 frag_of
 	fh = skb_header_pointer(skb, off, sizeof(_fh), &_fh);
 	if (!fh)
 		return NULL;
-	memset(key, 0, sizeof(*key));
-	key->kind = MNMAP_MEMO_FRAGMENT;
-	key->family = AF_INET6;
-	key->proto = fh->nexthdr;
+	mnmap_memo_key_init(key, MNMAP_MEMO_FRAGMENT, AF_INET6, fh->nexthdr,
+			    ntohl(fh->identification));
 	key->saddr.v6 = ip6->saddr;
 	key->daddr.v6 = ip6->daddr;
-	key->id = ntohl(fh->identification);
 	return key;
 }
 
@@ -227,13 +224,10 @@ static const struct mnmap_memo_key *echo_key(const struct sk_buff *skb,
 					  icmp->icmp6_type != ICMPV6_ECHO_REPLY))
 		return NULL;
 	*request = icmp->icmp6_type == ICMPV6_ECHO_REQUEST;
-	memset(key, 0, sizeof(*key));
-	key->kind = MNMAP_MEMO_ECHO;
-	key->family = AF_INET6;
-	key->proto = IPPROTO_ICMPV6;
+	mnmap_memo_key_init(key, MNMAP_MEMO_ECHO, AF_INET6, IPPROTO_ICMPV6,
+			    ntohs(icmp->icmp6_identifier));
 	key->saddr.v6 = *request ? ip6->daddr : ip6->saddr;
 	key->daddr.v6 = *request ? ip6->saddr : ip6->daddr;
-	key->id = ntohs(icmp->icmp6_identifier);
 	return key;
 }
 

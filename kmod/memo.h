@@ -4,6 +4,7 @@
 
 #include <linux/if_ether.h>
 #include <linux/in6.h>
+#include <linux/string.h>
 #include <linux/types.h>
 
 enum mnmap_memo_kind {
@@ -27,6 +28,18 @@ struct mnmap_memo_key {
 	u8 kind;
 	u8 pad;
 };
+
+/* A key of @kind with no addresses yet: the caller sets them. */
+static inline void mnmap_memo_key_init(struct mnmap_memo_key *key,
+				       enum mnmap_memo_kind kind, u8 family,
+				       u8 proto, u32 id)
+{
+	memset(key, 0, sizeof(*key));
+	key->kind = kind;
+	key->family = family;
+	key->proto = proto;
+	key->id = id;
+}
 
 struct mnmap_memo;
 
