@@ -8,6 +8,7 @@
 #define _MNMAP_COMPAT_H
 
 #include <net/genetlink.h>
+#include <net/ip_tunnels.h>
 
 /* The request attributes of a dump, as parsed by the op's policy. */
 static inline struct nlattr **mnmap_dump_attrs(struct netlink_callback *cb)
@@ -16,6 +17,21 @@ static inline struct nlattr **mnmap_dump_attrs(struct netlink_callback *cb)
 	return genl_info_dump(cb)->attrs;
 #else
 	return genl_dumpit_info(cb)->attrs;
+#endif
+}
+
+/*
+ * Mark a tunnel key as carrying an id (the VNI), and, with @csum, as
+ * wanting the outer UDP checksum. 6.10 made the flags a bitmap.
+ */
+static inline void mnmap_tunnel_key_flags_set(struct ip_tunnel_key *key, bool csum)
+{
+#ifdef MNMAP_HAVE_TUNNEL_FLAG_BITS
+	__set_bit(IP_TUNNEL_KEY_BIT, key->tun_flags);
+	if (csum)
+		__set_bit(IP_TUNNEL_CSUM_BIT, key->tun_flags);
+#else
+	key->tun_flags = TUNNEL_KEY | (csum ? TUNNEL_CSUM : 0);
 #endif
 }
 

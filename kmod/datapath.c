@@ -12,6 +12,7 @@
 #include "host.h"
 #include "netns.h"
 #include "table.h"
+#include "vxlan.h"
 
 #include <linux/etherdevice.h>
 #include <linux/netfilter.h>
@@ -71,22 +72,22 @@ unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
 }
 
 /*
- * Give the packet, whose network header is at skb->data, the Ethernet
- * header of a frame from @dev to @mac and queue it on @dev. The caller
- * has counted it; the skb is always consumed.
+ * Make the packet, whose network header is at skb->data, a frame from
+ * @dev to @mac, ready to queue on @dev. False when it cannot be: the
+ * caller drops it.
  */
-unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac)
+bool mnmap_frame(struct sk_buff *skb, struct net_device *dev, const u8 *mac)
 {
 	u8 to[ETH_ALEN];
 	struct ethhdr *eth;
 
 	if (!skb_mac_header_was_set(skb) || skb_network_offset(skb) ||
 	    skb_network_header(skb) - skb_mac_header(skb) != ETH_HLEN)
-		return NF_DROP;
+		return false;
 	ether_addr_copy(to, mac);	/* @mac may be the frame's own source */
 	__skb_push(skb, ETH_HLEN);
 	if (skb_ensure_writable(skb, ETH_HLEN))
-		return NF_DROP;
+		return false;
 	eth = eth_hdr(skb);
 	ether_addr_copy(eth->h_dest, to);
 	ether_addr_copy(eth->h_source, dev->dev_addr);
@@ -94,34 +95,83 @@ unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u
 	skb->pkt_type = PACKET_OUTGOING;
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
+	return true;
+}
+
+/*
+ * Give the packet, whose network header is at skb->data, the Ethernet
+ * header of a frame from @dev to @mac and queue it on @dev. The caller
+ * has counted it; the skb is always consumed.
+ */
+unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac)
+{
+	if (!mnmap_frame(skb, dev, mac))
+		return NF_DROP;
 	dev_queue_xmit(skb);
 	return NF_STOLEN;
 }
 
-/*
- * Hand the packet to a local endpoint: rewrite the Ethernet header,
- * transmit. The first fragment of a datagram (@frag) leaves word of where
- * it went for the others.
- */
-static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
-			    struct mnmap_map *m, struct mnmap_endpoint *ep,
-			    const struct mnmap_memo_key *frag)
+static void count_delivered(struct mnmap_net *mn, struct mnmap_map *m,
+			    struct mnmap_endpoint *ep, unsigned int len)
 {
-	const struct mnmap_location *loc = rcu_dereference(ep->loc);
-	unsigned int len = skb->len;
-	struct net_device *dev;
-
-	if (!loc->ifindex)
-		return mnmap_drop(mn, ep, MNMAP_DROP_REMOTE);
-	dev = dev_get_by_index_rcu(mn->net, loc->ifindex);
-	if (!dev)
-		return mnmap_drop(mn, ep, MNMAP_DROP_NO_DEVICE);
 	mnmap_stats_delivered(mn->stats, len);
 	mnmap_traffic_delivered(m->traffic.pcpu, len);
 	mnmap_stats_delivered(ep->stats, len);
+}
+
+/*
+ * The device that reaches @loc: its own, or the VXLAN device for another
+ * host; NULL, the drop counted in *@verdict, when there is none. Never the
+ * tunnel for what came out of it: two hosts that each think the other
+ * holds an endpoint would pass its packets back and forth.
+ */
+static struct net_device *device_for(struct mnmap_net *mn, const struct mnmap_location *loc,
+				     struct mnmap_endpoint *ep, enum mnmap_origin from,
+				     unsigned int *verdict)
+{
+	struct net_device *dev;
+
+	if (loc->ifindex) {
+		dev = dev_get_by_index_rcu(mn->net, loc->ifindex);
+		if (!dev)
+			*verdict = mnmap_drop(mn, ep, MNMAP_DROP_NO_DEVICE);
+		return dev;
+	}
+	dev = from == MNMAP_FROM_VXLAN ? NULL : mnmap_vxlan_dev(mn);
+	if (!dev)
+		*verdict = mnmap_drop(mn, ep, MNMAP_DROP_REMOTE);
+	return dev;
+}
+
+/* Send the packet to @loc through @dev (from device_for()); always consumed. */
+static unsigned int send_to(struct mnmap_net *mn, struct sk_buff *skb,
+			    struct net_device *dev, const struct mnmap_location *loc)
+{
+	if (loc->ifindex)
+		return mnmap_transmit(skb, dev, loc->mac);
+	return mnmap_vxlan_transmit(mn, skb, dev, loc);
+}
+
+/*
+ * Hand the packet to its endpoint: a local one by rewriting the Ethernet
+ * header, a remote one through VXLAN. The first fragment of a datagram
+ * (@frag) leaves word of where it went for the others.
+ */
+static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
+			    struct mnmap_map *m, struct mnmap_endpoint *ep,
+			    const struct mnmap_memo_key *frag, enum mnmap_origin from)
+{
+	const struct mnmap_location *loc = rcu_dereference(ep->loc);
+	unsigned int verdict;
+	struct net_device *dev;
+
+	dev = device_for(mn, loc, ep, from, &verdict);
+	if (!dev)
+		return verdict;
+	count_delivered(mn, m, ep, skb->len);
 	if (frag)
-		mnmap_memo_remember(mn->memo, frag, loc->ifindex, loc->mac);
-	return mnmap_transmit(skb, dev, loc->mac);
+		mnmap_memo_remember(mn->memo, frag, loc);
+	return send_to(mn, skb, dev, loc);
 }
 
 /*
@@ -131,23 +181,21 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
  */
 static bool send_as_remembered(struct mnmap_net *mn, struct sk_buff *skb,
 			       const struct mnmap_memo_key *key,
-			       const struct mnmap_memo_key *frag, unsigned int *verdict)
+			       const struct mnmap_memo_key *frag, enum mnmap_origin from,
+			       unsigned int *verdict)
 {
+	struct mnmap_location loc;
 	struct net_device *dev;
-	u8 mac[ETH_ALEN];
-	int ifindex;
 
-	if (!mnmap_memo_recall(mn->memo, key, &ifindex, mac))
+	if (!mnmap_memo_recall(mn->memo, key, &loc))
 		return false;
-	dev = dev_get_by_index_rcu(mn->net, ifindex);
-	if (!dev) {
-		*verdict = mnmap_drop(mn, NULL, MNMAP_DROP_NO_DEVICE);
+	dev = device_for(mn, &loc, NULL, from, verdict);
+	if (!dev)
 		return true;
-	}
 	if (frag)
-		mnmap_memo_remember(mn->memo, frag, ifindex, mac);
+		mnmap_memo_remember(mn->memo, frag, &loc);
 	mnmap_stats_delivered(mn->stats, skb->len);
-	*verdict = mnmap_transmit(skb, dev, mac);
+	*verdict = send_to(mn, skb, dev, &loc);
 	return true;
 }
 
@@ -158,8 +206,12 @@ static bool send_as_remembered(struct mnmap_net *mn, struct sk_buff *skb,
 static void remember_echo(struct mnmap_net *mn, struct sk_buff *skb,
 			  const struct net_device *in, const struct mnmap_packet *p)
 {
-	if (p->echo && p->echo_request && skb_mac_header_was_set(skb))
-		mnmap_memo_remember(mn->memo, p->echo, in->ifindex, eth_hdr(skb)->h_source);
+	struct mnmap_location sender = { .ifindex = in->ifindex };
+
+	if (!p->echo || !p->echo_request || !skb_mac_header_was_set(skb))
+		return;
+	ether_addr_copy(sender.mac, eth_hdr(skb)->h_source);
+	mnmap_memo_remember(mn->memo, p->echo, &sender);
 }
 
 /*
@@ -204,8 +256,8 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
  * request; a mapped destination is delivered; a later fragment (keyed by
  * address only) follows its first; what mnmap does not manage passes.
  * Returns a verdict, or MNMAP_UNCLAIMED for a managed address that no map
- * claims: the caller may answer an echo, and must otherwise drop it, so
- * that it never leaks into the host's stack.
+ * claims, from the uplink or a container: the caller may answer an echo,
+ * and must otherwise drop it, so that it never leaks into the host's stack.
  */
 int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
 		const struct net_device *in, enum mnmap_origin from,
@@ -220,29 +272,50 @@ int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb
 		remember_echo(mn, skb, in, p);
 	}
 	if (p->frag && p->keys == MNMAP_KEYS_ADDR) {
-		if (send_as_remembered(mn, skb, p->frag, NULL, &verdict))
+		if (send_as_remembered(mn, skb, p->frag, NULL, from, &verdict))
 			return verdict;
 		return mnmap_addr_managed(t, &p->dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
 	}
 	if (p->echo && !p->echo_request &&
-	    send_as_remembered(mn, skb, p->echo, p->frag, &verdict))
+	    send_as_remembered(mn, skb, p->echo, p->frag, from, &verdict))
 		return verdict;
 	m = p->keys == MNMAP_KEYS_FULL ? mnmap_lookup(t, &p->dst) : NULL;
 	if (m)
-		/* Remote endpoints (MNMAP_DROP_REMOTE) need the VXLAN path. */
-		return deliver(mn, skb, m, pick(m, skb), p->frag);
-	return mnmap_addr_managed(t, &p->dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
+		return deliver(mn, skb, m, pick(m, skb), p->frag, from);
+	if (!mnmap_addr_managed(t, &p->dst))
+		return NF_ACCEPT;
+	/* The tunnel is no way back: an echo out of it is its sender's to answer. */
+	if (from == MNMAP_FROM_VXLAN)
+		return mnmap_drop(mn, NULL, MNMAP_DROP_UNMAPPED);
+	return MNMAP_UNCLAIMED;
+}
+
+/* IPv4 and IPv6 from the uplink or a container. */
+static unsigned int ip_in(void *priv, struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	struct mnmap_net *mn = priv;
+	struct mnmap_table *t = rcu_dereference(mn->table);
+	enum mnmap_origin from;
+
+	if (!t)
+		return NF_ACCEPT;
+	from = mnmap_origin(mn, t, state->in);
+	if (from == MNMAP_FROM_ELSEWHERE)
+		return NF_ACCEPT;
+	if (state->pf == NFPROTO_IPV4)
+		return mnmap_ipv4_steer(mn, t, skb, state->in, from);
+	return mnmap_ipv6_steer(mn, t, skb, state->in, from);
 }
 
 static const struct nf_hook_ops mnmap_hook_templates[] = {
 	{
-		.hook = mnmap_ipv4_in,
+		.hook = ip_in,
 		.pf = NFPROTO_IPV4,
 		.hooknum = NF_INET_PRE_ROUTING,
 		.priority = NF_IP_PRI_FIRST + 1,
 	},
 	{
-		.hook = mnmap_ipv6_in,
+		.hook = ip_in,
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_PRE_ROUTING,
 		.priority = NF_IP6_PRI_FIRST + 1,

@@ -29,6 +29,7 @@ enum mnmap_origin {
 	MNMAP_FROM_ELSEWHERE,
 	MNMAP_FROM_UPLINK,
 	MNMAP_FROM_ENDPOINT,
+	MNMAP_FROM_VXLAN,	/* decapsulated: for a container of this host */
 };
 
 /* What a family could tell about a packet. */
@@ -59,15 +60,20 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
 int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
 		const struct net_device *in, enum mnmap_origin from,
 		struct mnmap_packet *p);
+bool mnmap_frame(struct sk_buff *skb, struct net_device *dev, const u8 *mac);
 unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac);
 unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
 			enum mnmap_drop why);
 
-unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
-			   const struct nf_hook_state *state);
+unsigned int mnmap_ipv4_steer(struct mnmap_net *mn, struct mnmap_table *t,
+			      struct sk_buff *skb, struct net_device *in,
+			      enum mnmap_origin from);
+unsigned int mnmap_ipv6_steer(struct mnmap_net *mn, struct mnmap_table *t,
+			      struct sk_buff *skb, struct net_device *in,
+			      enum mnmap_origin from);
+bool mnmap_ipv4_header_ok(struct sk_buff *skb);
+bool mnmap_ipv6_header_ok(struct sk_buff *skb);
 unsigned int mnmap_arp_in(void *priv, struct sk_buff *skb,
 			  const struct nf_hook_state *state);
-unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
-			   const struct nf_hook_state *state);
 
 #endif /* _MNMAP_DATAPATH_H */

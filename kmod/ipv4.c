@@ -164,29 +164,47 @@ static const struct mnmap_memo_key *frag_key(const struct sk_buff *skb,
 	return key;
 }
 
-unsigned int mnmap_ipv4_in(void *priv, struct sk_buff *skb,
-			   const struct nf_hook_state *state)
+/* Decide for an IPv4 packet from @from (not elsewhere), as mnmap_steer() says. */
+unsigned int mnmap_ipv4_steer(struct mnmap_net *mn, struct mnmap_table *t,
+			      struct sk_buff *skb, struct net_device *in,
+			      enum mnmap_origin from)
 {
-	struct mnmap_net *mn = priv;
-	struct mnmap_table *t = rcu_dereference(mn->table);
-	enum mnmap_origin from;
 	struct mnmap_packet p;
 	int verdict;
 
-	if (!t)
-		return NF_ACCEPT;
-	from = mnmap_origin(mn, t, state->in);
-	if (from == MNMAP_FROM_ELSEWHERE)
-		return NF_ACCEPT;
 	p.keys = packet_keys(skb, &p.dst, &p.src);
 	p.frag = frag_key(skb, &p.frag_key);
 	p.echo = echo_key(skb, p.keys, &p.echo_key, &p.echo_request);
-	verdict = mnmap_steer(mn, t, skb, state->in, from, &p);
+	verdict = mnmap_steer(mn, t, skb, in, from, &p);
 	if (verdict != MNMAP_UNCLAIMED)
 		return verdict;
 	if (p.echo && p.echo_request)
-		return answer_echo(skb, state->in);
+		return answer_echo(skb, in);
 	return mnmap_drop(mn, NULL, MNMAP_DROP_UNMAPPED);
+}
+
+/*
+ * Whether the packet at skb->data has a sound IPv4 header, as ip_rcv()
+ * would check it; trims what follows the datagram. Packets out of the
+ * VXLAN device reach mnmap before ip_rcv().
+ */
+bool mnmap_ipv4_header_ok(struct sk_buff *skb)
+{
+	const struct iphdr *iph;
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, sizeof(*iph)))
+		return false;
+	iph = ip_hdr(skb);
+	if (iph->ihl < 5 || iph->version != 4 || !pskb_may_pull(skb, iph->ihl * 4))
+		return false;
+	iph = ip_hdr(skb);
+	len = ntohs(iph->tot_len);
+	if (ip_fast_csum(iph, iph->ihl) || len < iph->ihl * 4 || skb->len < len ||
+	    pskb_trim_rcsum(skb, len))
+		return false;
+	skb_set_transport_header(skb, ip_hdrlen(skb));
+	return true;
 }
 
 /* Answer ARP for mapped addresses on the uplink, and for the gateway on endpoint devices. */

@@ -240,29 +240,23 @@ static bool link_scope(const struct ipv6hdr *ip6)
 	       ipv6_addr_is_multicast(&ip6->daddr);
 }
 
-unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
-			   const struct nf_hook_state *state)
+/* Decide for an IPv6 packet from @from (not elsewhere), as mnmap_steer() says. */
+unsigned int mnmap_ipv6_steer(struct mnmap_net *mn, struct mnmap_table *t,
+			      struct sk_buff *skb, struct net_device *in,
+			      enum mnmap_origin from)
 {
-	struct mnmap_net *mn = priv;
-	struct mnmap_table *t = rcu_dereference(mn->table);
-	enum mnmap_origin from;
 	struct mnmap_packet p;
 	__be16 frag_off;
 	unsigned int l4;
 	int verdict, off;
 	u8 proto;
 
-	if (!t)
-		return NF_ACCEPT;
-	from = mnmap_origin(mn, t, state->in);
-	if (from == MNMAP_FROM_ELSEWHERE)
-		return NF_ACCEPT;
 	proto = ipv6_hdr(skb)->nexthdr;
 	off = transport(skb, sizeof(struct ipv6hdr), &proto, &frag_off);
 	l4 = off < 0 ? -1U : off;
 	if (off >= 0 && proto == IPPROTO_ICMPV6 &&
 	    icmp_type(skb, l4) == NDISC_NEIGHBOUR_SOLICITATION &&
-	    answer_solicitation(t, skb, state->in, from, l4)) {
+	    answer_solicitation(t, skb, in, from, l4)) {
 		consume_skb(skb);
 		return NF_STOLEN;
 	}
@@ -271,10 +265,32 @@ unsigned int mnmap_ipv6_in(void *priv, struct sk_buff *skb,
 	p.keys = packet_keys(skb, l4, proto, &p.dst, &p.src);
 	p.frag = frag_key(skb, frag_off, &p.frag_key);
 	p.echo = echo_key(skb, p.keys, l4, proto, &p.echo_key, &p.echo_request);
-	verdict = mnmap_steer(mn, t, skb, state->in, from, &p);
+	verdict = mnmap_steer(mn, t, skb, in, from, &p);
 	if (verdict != MNMAP_UNCLAIMED)
 		return verdict;
 	if (p.echo && p.echo_request)
-		return answer_echo(skb, state->in, l4);
+		return answer_echo(skb, in, l4);
 	return mnmap_drop(mn, NULL, MNMAP_DROP_UNMAPPED);
+}
+
+/*
+ * Whether the packet at skb->data has a sound IPv6 header, as ipv6_rcv()
+ * would check it; trims what follows the datagram. Packets out of the
+ * VXLAN device reach mnmap before ipv6_rcv(). (A jumbogram, payload
+ * length 0, is left to the stack.)
+ */
+bool mnmap_ipv6_header_ok(struct sk_buff *skb)
+{
+	const struct ipv6hdr *ip6;
+	unsigned int len;
+
+	if (!pskb_may_pull(skb, sizeof(*ip6)))
+		return false;
+	ip6 = ipv6_hdr(skb);
+	len = ntohs(ip6->payload_len) + sizeof(*ip6);
+	if (ip6->version != 6 || !ip6->payload_len || skb->len < len ||
+	    pskb_trim_rcsum(skb, len))
+		return false;
+	skb_set_transport_header(skb, sizeof(*ip6));
+	return true;
 }

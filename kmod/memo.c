@@ -5,8 +5,8 @@
  *
  * - Later fragments of a datagram carry no ports: they follow their first.
  *   When mnmap delivers a first fragment, it remembers (addresses,
- *   protocol, identification) -> where it went; later fragments go the
- *   same way. Nothing is reassembled or refragmented, so fragment
+ *   protocol, identification) -> where it went (a device and MAC, or a
+ *   VTEP); later fragments go the same way. Nothing is reassembled or refragmented, so fragment
  *   boundaries stay as the sender made them. A later fragment that arrives
  *   before its first, or whose slot another datagram took meanwhile, is
  *   dropped as unmapped.
@@ -22,6 +22,7 @@
  */
 
 #include "memo.h"
+#include "table.h"
 
 #include <linux/etherdevice.h>
 #include <linux/jhash.h>
@@ -34,11 +35,14 @@
 /* ping waits 10 s for a reply by default. */
 #define MNMAP_ECHO_LIFETIME (10 * HZ)
 
+/* A key and where its packets go: a local device, or a VTEP. */
 struct mnmap_memo_slot {
 	struct mnmap_memo_key key;
 	unsigned long expires;
 	int ifindex;
 	u8 mac[ETH_ALEN];
+	struct mnmap_addr vtep;
+	u32 vni;
 };
 
 struct mnmap_memo {
@@ -71,7 +75,7 @@ static struct mnmap_memo_slot *slot_of(struct mnmap_memo *f, const struct mnmap_
 }
 
 void mnmap_memo_remember(struct mnmap_memo *f, const struct mnmap_memo_key *key,
-			 int ifindex, const u8 *mac)
+			 const struct mnmap_location *loc)
 {
 	struct mnmap_memo_slot *s = slot_of(f, key);
 
@@ -79,23 +83,28 @@ void mnmap_memo_remember(struct mnmap_memo *f, const struct mnmap_memo_key *key,
 	s->key = *key;
 	s->expires = jiffies + (key->kind == MNMAP_MEMO_ECHO ? MNMAP_ECHO_LIFETIME :
 						      MNMAP_FRAG_LIFETIME);
-	s->ifindex = ifindex;
-	ether_addr_copy(s->mac, mac);
+	s->ifindex = loc->ifindex;
+	ether_addr_copy(s->mac, loc->mac);
+	s->vtep = loc->vtep;
+	s->vni = loc->vni;
 	spin_unlock_bh(&f->lock);
 }
 
+/* Where @key's packets go, into @loc (whose rcu head is left alone). */
 bool mnmap_memo_recall(struct mnmap_memo *f, const struct mnmap_memo_key *key,
-		       int *ifindex, u8 *mac)
+		       struct mnmap_location *loc)
 {
 	struct mnmap_memo_slot *s = slot_of(f, key);
 	bool found;
 
 	spin_lock_bh(&f->lock);
-	found = s->ifindex && time_before(jiffies, s->expires) &&
-		!memcmp(&s->key, key, sizeof(*key));
+	/* An empty slot's key has kind 0, which no key has. */
+	found = time_before(jiffies, s->expires) && !memcmp(&s->key, key, sizeof(*key));
 	if (found) {
-		*ifindex = s->ifindex;
-		ether_addr_copy(mac, s->mac);
+		loc->ifindex = s->ifindex;
+		ether_addr_copy(loc->mac, s->mac);
+		loc->vtep = s->vtep;
+		loc->vni = s->vni;
 	}
 	spin_unlock_bh(&f->lock);
 	return found;

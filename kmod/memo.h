@@ -41,13 +41,14 @@ static inline void mnmap_memo_key_init(struct mnmap_memo_key *key,
 	key->id = id;
 }
 
+struct mnmap_location;
 struct mnmap_memo;
 
 struct mnmap_memo *mnmap_memo_new(void);
 void mnmap_memo_free(struct mnmap_memo *m);
 void mnmap_memo_remember(struct mnmap_memo *m, const struct mnmap_memo_key *key,
-			 int ifindex, const u8 *mac);
+			 const struct mnmap_location *loc);
 bool mnmap_memo_recall(struct mnmap_memo *m, const struct mnmap_memo_key *key,
-		       int *ifindex, u8 *mac);
+		       struct mnmap_location *loc);
 
 #endif /* _MNMAP_MEMO_H */

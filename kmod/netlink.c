@@ -12,6 +12,7 @@
 #include "host.h"
 #include "table.h"
 #include "txn.h"
+#include "vxlan.h"
 #include "stats.h"
 #include "version.h"
 
@@ -260,8 +261,10 @@ static int mnmap_nl_host_set(struct sk_buff *skb, struct genl_info *info)
 	struct net *net = genl_info_net(info);
 	struct mnmap_net *mn = mnmap_net(net);
 	struct nlattr *tb[MNMAP_A_HOST_MAX + 1];
+	struct nf_hook_ops *hook = NULL;
 	struct sk_buff *reply, *ntf;
 	struct mnmap_host host;
+	bool rehook;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_HOST))
@@ -270,6 +273,7 @@ static int mnmap_nl_host_set(struct sk_buff *skb, struct genl_info *info)
 			       host_policy, info->extack);
 	if (ret)
 		return ret;
+	rehook = tb[MNMAP_A_HOST_VXLAN];
 
 	rtnl_lock();	/* keeps the devices we check from going away */
 	mutex_lock(&mn->lock);
@@ -284,9 +288,21 @@ static int mnmap_nl_host_set(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOMEM;
 		goto out_free;
 	}
+	if (rehook) {
+		hook = mnmap_vxlan_hook(mn, host.vxlan_ifindex, info->extack);
+		if (IS_ERR(hook)) {
+			ret = PTR_ERR(hook);
+			goto out_free;
+		}
+	}
 	ret = mnmap_host_replace(mn, &host);
-	if (ret)
+	if (ret) {
+		if (rehook)
+			mnmap_vxlan_unhook(mn, hook);
 		goto out_free;
+	}
+	if (rehook)
+		mnmap_vxlan_switch(mn, hook);
 	mnmap_nl_notify(net, ntf);
 	mnmap_write_unlock(mn);
 	rtnl_unlock();

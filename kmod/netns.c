@@ -10,6 +10,9 @@
 #include "host.h"
 #include "txn.h"
 #include "datapath.h"
+#include "vxlan.h"
+
+#include <linux/rtnetlink.h>
 
 #include <net/netns/generic.h>
 
@@ -34,6 +37,12 @@ static void __net_exit mnmap_net_exit(struct net *net)
 {
 	struct mnmap_net *mn = mnmap_net(net);
 
+	/* Normally gone with the device, which goes before its namespace. */
+	if (mn->vxlan_hook) {
+		rtnl_lock();
+		mnmap_vxlan_switch(mn, NULL);
+		rtnl_unlock();
+	}
 	mutex_lock(&mn->lock);
 	mnmap_datapath_stop(mn);
 	mnmap_host_release(mn);
@@ -50,12 +59,21 @@ static struct pernet_operations mnmap_net_ops = {
 	.size = sizeof(struct mnmap_net),
 };
 
+/* The device notifier (vxlan.c) reads the per-namespace state: it comes after. */
 int mnmap_netns_init(void)
 {
-	return register_pernet_subsys(&mnmap_net_ops);
+	int ret = register_pernet_subsys(&mnmap_net_ops);
+
+	if (ret)
+		return ret;
+	ret = mnmap_vxlan_init();
+	if (ret)
+		unregister_pernet_subsys(&mnmap_net_ops);
+	return ret;
 }
 
 void mnmap_netns_uninit(void)
 {
+	mnmap_vxlan_uninit();
 	unregister_pernet_subsys(&mnmap_net_ops);
 }

@@ -32,6 +32,8 @@ struct mnmap_net {
 	/* The data path's hooks, registered once there is a table to serve. */
 	struct nf_hook_ops hooks[3];
 	bool hooks_on;
+	/* What takes the VXLAN device's packets (vxlan.c); guarded by RTNL. */
+	struct nf_hook_ops *vxlan_hook;
 	/* Where recent first fragments and echo requests came from or went (memo.c). */
 	struct mnmap_memo *memo;
 	/* The namespace's counters: everything delivered, every drop. */

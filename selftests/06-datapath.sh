@@ -222,26 +222,6 @@ test_icmp_errors() {
 	((after == before + 1)) || fail "unmapped drops went from $before to $after"
 }
 
-# udp_listen NS PORT FILE: write the size of each datagram to PORT into FILE.
-udp_listen() {
-	in_ns "$1" /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.bind(("::", int(sys.argv[1])))
-while True:
-    print(len(s.recv(65536)), flush=True)' "$2" > "$3" &
-}
-
-# udp_send NS ADDR PORT SIZE: one datagram of SIZE bytes (fragmented by
-# the sender when larger than the MTU).
-udp_send() {
-	in_ns "$1" /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
-s.sendto(b"x" * int(sys.argv[3]), (sys.argv[1], int(sys.argv[2])))' "$2" "$3" "$4"
-}
-
 # Later fragments carry no ports: they follow their first fragment, so a
 # datagram larger than the MTU reaches its container whole, and only it.
 test_fragments() {

@@ -91,4 +91,53 @@ in_ns() {
 	ip netns exec "$n" "$@"
 }
 
+# The outside: a client (192.0.2.2, 2001:db8:c::2) behind the provider's
+# router (.1, ::1), which forwards; the topologies add the hosts.
+client_and_router() {
+	ip -n client link add eth0 type veth peer name r-client netns router
+	ip -n client addr add 192.0.2.2/24 dev eth0
+	ip -n client addr add 2001:db8:c::2/64 dev eth0 nodad
+	ip -n client link set eth0 up
+	ip -n client route add default via 192.0.2.1
+	ip -n client route add default via 2001:db8:c::1
+	ip -n router addr add 192.0.2.1/24 dev r-client
+	ip -n router addr add 2001:db8:c::1/64 dev r-client nodad
+	ip -n router link set r-client up
+	in_ns router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+
+# serve NS PORT: a TCP server (both families) that answers every
+# connection with NS's name.
+serve() {
+	in_ns "$1" ncat -lk -p "$2" -c "echo $1" &
+}
+
+wait_port() {
+	for _ in $(seq 50); do
+		in_ns "$1" ss -ltn | grep ":$2 " > /dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# udp_listen NS PORT FILE: write the size of each datagram to PORT into FILE.
+udp_listen() {
+	in_ns "$1" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", int(sys.argv[1])))
+while True:
+    print(len(s.recv(65536)), flush=True)' "$2" > "$3" &
+}
+
+# udp_send NS ADDR PORT SIZE: one datagram of SIZE bytes (fragmented by
+# the sender when larger than the MTU).
+udp_send() {
+	in_ns "$1" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"x" * int(sys.argv[3]), (sys.argv[1], int(sys.argv[2])))' "$2" "$3" "$4"
+}
+
 cleanup_all

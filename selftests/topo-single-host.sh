@@ -14,7 +14,7 @@
 # (which mnmap answers for), policy rules and its port block. The router
 # treats 198.51.100.0/24 and 2001:db8:100::/64 as on-link, so it asks ARP
 # and NDP for the shared addresses: mnmap answers on the uplink. No NAT
-# anywhere. Needs lib.sh's ns and in_ns.
+# anywhere. Needs lib.sh.
 
 topology() {
 	ns client router host c1 c2 c3
@@ -22,22 +22,13 @@ topology() {
 		# Addresses usable at once: no duplicate address detection.
 		in_ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	done
-	ip -n client link add eth0 type veth peer name r-client netns router
+	client_and_router
 	ip -n router link add r-host type veth peer name eth0 netns host
-	ip -n client addr add 192.0.2.2/24 dev eth0
-	ip -n client addr add 2001:db8:c::2/64 dev eth0 nodad
-	ip -n client link set eth0 up
-	ip -n client route add default via 192.0.2.1
-	ip -n client route add default via 2001:db8:c::1
-	ip -n router addr add 192.0.2.1/24 dev r-client
-	ip -n router addr add 2001:db8:c::1/64 dev r-client nodad
 	ip -n router addr add 203.0.113.1/24 dev r-host
 	ip -n router addr add 2001:db8:1::1/64 dev r-host nodad
-	ip -n router link set r-client up
 	ip -n router link set r-host up
 	ip -n router route add 198.51.100.0/24 dev r-host
 	ip -n router route add 2001:db8:100::/64 dev r-host
-	in_ns router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 	ip -n host addr add 203.0.113.2/24 dev eth0
 	ip -n host addr add 2001:db8:1::2/64 dev eth0 nodad
 	ip -n host link set eth0 up
@@ -74,18 +65,4 @@ container() {
 		mnmapctl -n host map add "$a" tcp "$first-$last" endpoint "$name"
 		mnmapctl -n host map add "$a" udp "$first-$last" endpoint "$name"
 	done
-}
-
-# serve NS PORT: a TCP server (both families) that answers every
-# connection with NS's name.
-serve() {
-	in_ns "$1" ncat -lk -p "$2" -c "echo $1" &
-}
-
-wait_port() {
-	for _ in $(seq 50); do
-		in_ns "$1" ss -ltn | grep ":$2 " > /dev/null && return 0
-		sleep 0.1
-	done
-	return 1
 }

@@ -168,7 +168,9 @@ enum mnmap_a_stats {
 	MNMAP_A_STATS_DROP_SPOOFED,
 	/* Dropped, the endpoint's device is gone. */
 	MNMAP_A_STATS_DROP_NO_DEVICE,
-	/* Dropped, the endpoint is on another host (no VXLAN path yet). */
+	/*
+	 * Dropped, the endpoint is on another host (no VXLAN device, or out of the tunnel).
+	 */
 	MNMAP_A_STATS_DROP_REMOTE,
 
 	__MNMAP_A_STATS_MAX,

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The way to containers on other hosts: the kernel's own vxlan driver, in
+ * external (collect_md) mode. A packet for a remote endpoint becomes an
+ * Ethernet frame to the container's MAC, handed to the VXLAN device with
+ * the far end (the holding host's VTEP, the VNI) as tunnel metadata; the
+ * driver adds the headers and routes it over the underlay. What the
+ * device decapsulates carries the container's MAC, not the device's, so
+ * the stack would drop it before any IP hook: mnmap takes it at the
+ * device's ingress hook instead, and delivers it to a local container.
+ */
+
+#include "compat.h"
+#include "datapath.h"
+#include "host.h"
+#include "netns.h"
+#include "table.h"
+#include "vxlan.h"
+
+#include <linux/netfilter_netdev.h>
+#include <linux/rtnetlink.h>
+#include <linux/slab.h>
+#include <net/dst_metadata.h>
+#include <net/vxlan.h>
+
+/* The VXLAN device this host sends through; NULL when there is none. */
+struct net_device *mnmap_vxlan_dev(struct mnmap_net *mn)
+{
+	struct mnmap_host *host = rcu_dereference(mn->host);
+
+	if (!host || !host->vxlan_ifindex)
+		return NULL;
+	return dev_get_by_index_rcu(mn->net, host->vxlan_ifindex);
+}
+
+/*
+ * The far end of the tunnel to @loc: its VTEP and VNI, and our own VTEP as
+ * the source when it is of the same family (else the route chooses).
+ */
+static void tunnel_info_init(struct ip_tunnel_info *info, const struct mnmap_host *host,
+			     const struct mnmap_location *loc)
+{
+	bool own_src = host && host->vtep.family == loc->vtep.family;
+
+	info->mode = IP_TUNNEL_INFO_TX;
+	if (loc->vtep.family == AF_INET6) {
+		info->mode |= IP_TUNNEL_INFO_IPV6;
+		info->key.u.ipv6.dst = loc->vtep.v6;
+		if (own_src)
+			info->key.u.ipv6.src = host->vtep.v6;
+	} else {
+		info->key.u.ipv4.dst = loc->vtep.v4;
+		if (own_src)
+			info->key.u.ipv4.src = host->vtep.v4;
+	}
+	info->key.tun_id = key32_to_tunnel_id(cpu_to_be32(loc->vni));
+	/*
+	 * Over IPv6 the outer UDP checksum is due (RFC 8200): a VXLAN device
+	 * drops zero checksums unless told otherwise (udp6zerocsumrx).
+	 */
+	mnmap_tunnel_key_flags_set(&info->key, loc->vtep.family == AF_INET6);
+}
+
+/*
+ * Send the packet, whose network header is at skb->data, through the
+ * VXLAN device @dev to the container at @loc on another host. The caller
+ * has counted it; the skb is always consumed.
+ */
+unsigned int mnmap_vxlan_transmit(struct mnmap_net *mn, struct sk_buff *skb,
+				  struct net_device *dev, const struct mnmap_location *loc)
+{
+	struct metadata_dst *md;
+
+	md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
+	if (!md)
+		return NF_DROP;
+	tunnel_info_init(&md->u.tun_info, rcu_dereference(mn->host), loc);
+	if (!mnmap_frame(skb, dev, loc->mac)) {
+		dst_release(&md->dst);
+		return NF_DROP;
+	}
+	skb_dst_set(skb, &md->dst);
+	dev_queue_xmit(skb);
+	return NF_STOLEN;
+}
+
+/*
+ * What the VXLAN device decapsulated: an IP packet for a local container?
+ * Not yet checked by ip_rcv(): the families check the header first.
+ */
+static unsigned int vxlan_in(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	struct mnmap_net *mn = priv;
+	struct mnmap_table *t = rcu_dereference(mn->table);
+
+	if (!t)
+		return NF_ACCEPT;
+	switch (skb->protocol) {
+	case htons(ETH_P_IP):
+		if (mnmap_ipv4_header_ok(skb))
+			return mnmap_ipv4_steer(mn, t, skb, state->in, MNMAP_FROM_VXLAN);
+		break;
+	case htons(ETH_P_IPV6):
+		if (mnmap_ipv6_header_ok(skb))
+			return mnmap_ipv6_steer(mn, t, skb, state->in, MNMAP_FROM_VXLAN);
+		break;
+	}
+	/* Not mnmap's, or malformed: the stack judges. */
+	return NF_ACCEPT;
+}
+
+static bool is_external_vxlan(const struct net_device *dev)
+{
+	const struct vxlan_dev *vxlan;
+
+	if (!netif_is_vxlan(dev))
+		return false;
+	vxlan = netdev_priv(dev);
+	return vxlan->cfg.flags & VXLAN_F_COLLECT_METADATA;
+}
+
+static void hook_free(struct mnmap_net *mn, struct nf_hook_ops *ops)
+{
+	if (!ops)
+		return;
+	nf_unregister_net_hook(mn->net, ops);
+	kfree(ops);
+}
+
+/*
+ * Start taking what the VXLAN device @ifindex decapsulates, beside what
+ * is taken now: mnmap_vxlan_switch() then drops the old hook, or
+ * mnmap_vxlan_unhook() the new one. NULL for ifindex 0 (no device). The
+ * caller holds RTNL, which also guards mn->vxlan_hook, so that a device
+ * cannot go away unnoticed in between.
+ */
+struct nf_hook_ops *mnmap_vxlan_hook(struct mnmap_net *mn, int ifindex,
+				     struct netlink_ext_ack *extack)
+{
+	struct nf_hook_ops *ops;
+	struct net_device *dev;
+	int ret;
+
+	ASSERT_RTNL();
+	if (!ifindex)
+		return NULL;
+	dev = __dev_get_by_index(mn->net, ifindex);
+	if (!dev || !is_external_vxlan(dev)) {
+		NL_SET_ERR_MSG(extack, "not a VXLAN device in external (collect_md) mode");
+		return ERR_PTR(-EINVAL);
+	}
+	ops = kzalloc(sizeof(*ops), GFP_KERNEL);
+	if (!ops)
+		return ERR_PTR(-ENOMEM);
+	ops->hook = vxlan_in;
+	ops->pf = NFPROTO_NETDEV;
+	ops->hooknum = NF_NETDEV_INGRESS;
+	ops->dev = dev;
+	ops->priv = mn;
+	ret = nf_register_net_hook(mn->net, ops);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot hook the VXLAN device's ingress");
+		kfree(ops);
+		return ERR_PTR(ret);
+	}
+	return ops;
+}
+
+/* Drop a hook that mnmap_vxlan_hook() made and that was not switched to. */
+void mnmap_vxlan_unhook(struct mnmap_net *mn, struct nf_hook_ops *ops)
+{
+	ASSERT_RTNL();
+	hook_free(mn, ops);
+}
+
+/* Take packets from @ops's device (or none: NULL) only. */
+void mnmap_vxlan_switch(struct mnmap_net *mn, struct nf_hook_ops *ops)
+{
+	ASSERT_RTNL();
+	hook_free(mn, mn->vxlan_hook);
+	mn->vxlan_hook = ops;
+}
+
+/* A device's ingress hook must go before the device does. */
+static int device_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct mnmap_net *mn;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	mn = mnmap_net(dev_net(dev));
+	if (mn->vxlan_hook && mn->vxlan_hook->dev == dev)
+		mnmap_vxlan_switch(mn, NULL);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block device_notifier = {
+	.notifier_call = device_event,
+};
+
+int mnmap_vxlan_init(void)
+{
+	return register_netdevice_notifier(&device_notifier);
+}
+
+void mnmap_vxlan_uninit(void)
+{
+	unregister_netdevice_notifier(&device_notifier);
+}

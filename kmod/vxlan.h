@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MNMAP_VXLAN_H
+#define _MNMAP_VXLAN_H
+
+#include <linux/netdevice.h>
+#include <linux/netfilter.h>
+#include <linux/netlink.h>
+#include <linux/skbuff.h>
+
+struct mnmap_location;
+struct mnmap_net;
+
+struct nf_hook_ops *mnmap_vxlan_hook(struct mnmap_net *mn, int ifindex,
+				     struct netlink_ext_ack *extack);
+void mnmap_vxlan_unhook(struct mnmap_net *mn, struct nf_hook_ops *ops);
+void mnmap_vxlan_switch(struct mnmap_net *mn, struct nf_hook_ops *ops);
+struct net_device *mnmap_vxlan_dev(struct mnmap_net *mn);
+unsigned int mnmap_vxlan_transmit(struct mnmap_net *mn, struct sk_buff *skb,
+				  struct net_device *dev, const struct mnmap_location *loc);
+
+int mnmap_vxlan_init(void);
+void mnmap_vxlan_uninit(void);
+
+#endif /* _MNMAP_VXLAN_H */

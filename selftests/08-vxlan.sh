@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The multi-host data path, with real clients, on the topology of
+# topo-multi-host.sh: the public addresses reach hosta; containers on
+# hostb are reached through VXLAN (the kernel's vxlan driver in external
+# mode), from outside and from containers on hosta, sharing an address
+# or not; bulk transfers; what happens without a VXLAN device, when it
+# goes away, and when two hosts each think the other holds a container.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/topo-multi-host.sh"
+
+# family 4|6: the addresses the cases use.
+family() {
+	FAM=$1
+	if ((FAM == 4)); then
+		SHARED=198.51.100.10 B2=198.51.100.30
+	else
+		SHARED=2001:db8:100::10 B2=2001:db8:100::30
+	fi
+}
+family 4
+
+servers() {
+	serve a1 80
+	serve b1 81
+	serve b2 80
+	wait_port a1 80 && wait_port b1 81 && wait_port b2 80
+}
+
+# who NS ADDR PORT: the name of the container that answers NS there.
+who() {
+	in_ns "$1" ncat -w 3 --recv-only "$2" "$3" 2>/dev/null || true
+}
+
+# stat HOST JQ-FILTER: a counter of HOST's mnmap.
+stat() {
+	mnmapctl -n "$1" -j stats show | jq "$2"
+}
+
+ep_packets() {
+	stat "$1" ".endpoints[] | select(.name == \"$2\") | .stats.packets"
+}
+
+test_outside_to_remote() {
+	multi_host_topology
+	servers
+	local tunnelled before
+	before=$(ep_packets hosta b1)
+	[[ $(who client "$SHARED" 80) == a1 ]] || fail "client -> $SHARED 80 (a1, local to hosta)"
+	[[ $(who client "$SHARED" 81) == b1 ]] || fail "client -> $SHARED 81 (b1, on hostb)"
+	[[ $(who client "$B2" 80) == b2 ]] || fail "client -> $B2 80 (b2, on hostb)"
+	tunnelled=$(($(ep_packets hosta b1) - before))
+	((tunnelled > 0)) || fail "hosta sent nothing to b1 through the tunnel"
+	# hostb delivered what came out of the tunnel, and sent nothing back.
+	(($(ep_packets hostb b1) >= tunnelled)) || fail "hostb delivered fewer packets to b1 than hosta sent"
+	(($(stat hostb .namespace.stats.drop_remote) == 0)) || fail "hostb dropped as remote"
+	# Concurrent sessions to the two containers that share the address.
+	local i pids=()
+	for i in $(seq 6); do
+		if ((i % 2)); then
+			[[ $(who client "$SHARED" 80) == a1 ]] > "/tmp/ok$i" &
+		else
+			[[ $(who client "$SHARED" 81) == b1 ]] > "/tmp/ok$i" &
+		fi
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i" || fail "a concurrent session reached the wrong container"
+	done
+}
+
+test_container_to_remote_container() {
+	multi_host_topology
+	servers
+	[[ $(who a1 "$B2" 80) == b2 ]] || fail "a1 -> b2 on another host"
+	[[ $(who b2 "$SHARED" 80) == a1 ]] || fail "b2 -> a1 on another host"
+	[[ $(who b2 "$SHARED" 81) == b1 ]] || fail "b2 -> b1 on its own host"
+}
+
+test_same_ip_across_hosts() {
+	multi_host_topology
+	servers
+	# a1 holds the shared address itself, yet its port 81 is b1's, elsewhere.
+	[[ $(who a1 "$SHARED" 81) == b1 ]] || fail "a1 -> b1 on the same address, another host"
+	[[ $(who b1 "$SHARED" 80) == a1 ]] || fail "b1 -> a1 on the same address, another host"
+}
+
+# Full-size TCP segments both ways through the tunnel, checked end to end.
+test_bulk_through_tunnel() {
+	multi_host_topology
+	head -c 8M /dev/urandom > /tmp/bulk
+	in_ns b2 ncat -l -p 80 --send-only < /tmp/bulk &
+	wait_port b2 80
+	in_ns a1 ncat -w 5 --recv-only "$B2" 80 > /tmp/bulk.a1
+	cmp /tmp/bulk /tmp/bulk.a1 || fail "b2 -> a1: the 8 MB arrived changed or cut"
+	in_ns b2 ncat -l -p 80 --recv-only > /tmp/bulk.b2 &
+	wait_port b2 80
+	in_ns client ncat -w 5 --send-only "$B2" 80 < /tmp/bulk
+	wait
+	cmp /tmp/bulk /tmp/bulk.b2 || fail "client -> b2: the 8 MB arrived changed or cut"
+}
+
+# Later fragments carry no ports: they follow their first through the
+# tunnel, and out of it, so a datagram larger than the MTU arrives whole.
+test_fragments_through_tunnel() {
+	multi_host_topology
+	udp_listen b1 30001 /tmp/b1.udp
+	udp_listen b2 40001 /tmp/b2.udp
+	udp_listen a1 20001 /tmp/a1.udp
+	sleep 1
+	for size in 4000 9000; do
+		udp_send client "$SHARED" 30001 $size
+		udp_send a1 "$B2" 40001 $size
+		udp_send b2 "$SHARED" 20001 $size
+	done
+	sleep 1
+	[[ $(cat /tmp/b1.udp) == $'4000\n9000' ]] || fail "b1 got '$(cat /tmp/b1.udp)' from outside"
+	[[ $(cat /tmp/b2.udp) == $'4000\n9000' ]] || fail "b2 got '$(cat /tmp/b2.udp)' from a1"
+	[[ $(cat /tmp/a1.udp) == $'4000\n9000' ]] || fail "a1 got '$(cat /tmp/a1.udp)' from b2"
+	for h in hosta hostb; do
+		(($(stat $h .namespace.stats.drop_unmapped) == 0)) || fail "$h dropped fragments"
+	done
+}
+
+test_without_vxlan_device() {
+	multi_host_topology
+	servers
+	local before shown
+	ip -n hosta link add d0 type dummy
+	shown=$(mnmapctl -n hosta host show)
+	expect_fail "not a VXLAN device in external" mnmapctl -n hosta host set vxlan d0
+	ip -n hosta link add vxl type vxlan id 7 dstport 4789 local 203.0.113.2
+	expect_fail "not a VXLAN device in external" mnmapctl -n hosta host set vxlan vxl
+	[[ $(mnmapctl -n hosta host show) == "$shown" ]] || fail "a refused host set changed it"
+	[[ $(who client "$SHARED" 81) == b1 ]] || fail "the tunnel broke after a refused host set"
+
+	# No VXLAN device: remote endpoints' packets are dropped, and counted.
+	mnmapctl -n hosta host set vxlan none
+	before=$(stat hosta .namespace.stats.drop_remote)
+	[[ -z $(who client "$SHARED" 81) ]] || fail "b1 reached without a VXLAN device"
+	(($(stat hosta .namespace.stats.drop_remote) > before)) || fail "drops not counted as remote"
+	[[ $(who client "$SHARED" 80) == a1 ]] || fail "local a1 lost with the VXLAN device"
+	mnmapctl -n hosta host set vxlan vx0
+	[[ $(who client "$SHARED" 81) == b1 ]] || fail "b1 not reached once vx0 is back"
+
+	# The receiving host's device goes away, and comes back.
+	ip -n hostb link del vx0
+	[[ -z $(who client "$SHARED" 81) ]] || fail "b1 reached with hostb's VXLAN device gone"
+	ip -n hostb link add vx0 type vxlan external dstport 4789
+	ip -n hostb link set vx0 up
+	mnmapctl -n hostb host set vxlan vx0
+	[[ $(who client "$SHARED" 81) == b1 ]] || fail "b1 not reached through hostb's new vx0"
+}
+
+# Two hosts that each think the other holds b1 must not pass its packets
+# back and forth: what comes out of the tunnel is only delivered here.
+test_no_loop_between_hosts() {
+	multi_host_topology
+	servers
+	mnmapctl -n hostb endpoint set b1 vtep "$(vtep hosta)"
+	[[ -z $(who client "$SHARED" 81) ]] || fail "b1 reached though hostb sends it away"
+	(($(stat hostb .namespace.stats.drop_remote) > 0)) || fail "hostb did not drop what it would send back"
+	(($(stat hosta .namespace.stats.drop_remote) == 0)) || fail "hostb sent packets back to hosta"
+}
+
+for f in 4 6; do
+	family $f
+	run_test "IPv$f: outside -> containers on another host, through VXLAN" test_outside_to_remote
+	run_test "IPv$f: container -> container on another host" test_container_to_remote_container
+	run_test "IPv$f: containers on two hosts sharing one IP reach each other" test_same_ip_across_hosts
+	run_test "IPv$f: 8 MB both ways through the tunnel arrive intact" test_bulk_through_tunnel
+	run_test "IPv$f: fragmented datagrams cross the tunnel whole" test_fragments_through_tunnel
+done
+family 4
+UNDERLAY=6
+run_test "IPv4 over an IPv6 underlay: outside -> containers on another host" test_outside_to_remote
+family 6
+run_test "IPv6 over an IPv6 underlay: containers on two hosts sharing one IP" test_same_ip_across_hosts
+UNDERLAY=4
+family 4
+run_test "without a VXLAN device remote packets are dropped and counted; devices come and go" test_without_vxlan_device
+run_test "a packet out of the tunnel is never sent back into it" test_no_loop_between_hosts
+finish
