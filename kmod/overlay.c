@@ -151,7 +151,7 @@ static void ep_stage_finish(struct mnmap_table *live, struct mnmap_ep_stage *s)
 		rcu_assign_pointer(from->loc, s->loc);
 		s->loc = NULL;
 		mnmap_epdev_put(live, old->ifindex);
-		kfree_rcu(old, rcu);
+		mnmap_location_free_rcu(old);
 		return;
 	}
 	if (s->to) {
@@ -270,7 +270,7 @@ void mnmap_overlay_free(struct mnmap_table *o, bool committed)
 	list_for_each_entry_safe(e, e_next, &o->staged_endpoints, list) {
 		if (!committed && e->to && e->to != e->from)
 			mnmap_endpoint_free(e->to);
-		kfree(e->loc);
+		mnmap_location_free(e->loc);
 		kfree(e);
 	}
 	rhashtable_destroy(&o->maps);

@@ -12,6 +12,7 @@
  */
 
 #include "table_priv.h"
+#include "vxlan.h"
 
 #include <linux/netdevice.h>
 #include <linux/slab.h>
@@ -58,7 +59,7 @@ static void free_map_node(void *ptr, void *arg)
 /* Free at once an endpoint no reader can see. */
 void mnmap_endpoint_free(struct mnmap_endpoint *ep)
 {
-	kfree(rcu_dereference_protected(ep->loc, true));
+	mnmap_location_free(rcu_dereference_protected(ep->loc, true));
 	free_percpu(ep->stats);
 	kfree(ep);
 }
@@ -243,16 +244,53 @@ u32 mnmap_endpoint_users(struct mnmap_table *t, const struct mnmap_endpoint *ep)
 	return ep->users + (t->base ? ep->users_staged : 0);
 }
 
+/* A published copy of @loc, with its tunnel metadata when it is a VTEP. */
+static struct mnmap_location *location_new(const struct mnmap_location *loc)
+{
+	struct mnmap_location *l = kmemdup(loc, sizeof(*loc), GFP_KERNEL);
+
+	if (!l)
+		return NULL;
+	l->tunnel = NULL;
+	if (!l->ifindex && l->vtep.family) {
+		l->tunnel = mnmap_vxlan_tunnel_new(l);
+		if (!l->tunnel) {
+			kfree(l);
+			return NULL;
+		}
+	}
+	return l;
+}
+
+/* Free at once a location no reader can see (NULL is fine). */
+void mnmap_location_free(struct mnmap_location *l)
+{
+	if (l)
+		mnmap_vxlan_tunnel_put(l->tunnel);
+	kfree(l);
+}
+
+static void location_free_rcu(struct rcu_head *head)
+{
+	mnmap_location_free(container_of(head, struct mnmap_location, rcu));
+}
+
+/* Free a location after a grace period: readers may still hold it. */
+void mnmap_location_free_rcu(struct mnmap_location *l)
+{
+	call_rcu(&l->rcu, location_free_rcu);
+}
+
 static struct mnmap_endpoint *endpoint_new(const char *name,
 					   const struct mnmap_location *loc)
 {
 	struct mnmap_endpoint *ep = kzalloc(sizeof(*ep), GFP_KERNEL);
-	struct mnmap_location *l = kmemdup(loc, sizeof(*loc), GFP_KERNEL);
+	struct mnmap_location *l = location_new(loc);
 
 	if (ep)
 		ep->stats = mnmap_stats_alloc();
 	if (!ep || !l || !ep->stats) {
-		kfree(l);
+		mnmap_location_free(l);
 		if (ep)
 			free_percpu(ep->stats);
 		kfree(ep);
@@ -318,15 +356,15 @@ static int stage_endpoint_move(struct mnmap_table *o, struct mnmap_endpoint *ep,
 	struct mnmap_ep_stage *s = mnmap_ep_stage_touch(o, ep->name);
 
 	if (IS_ERR(s)) {
-		kfree(l);
+		mnmap_location_free(l);
 		return PTR_ERR(s);
 	}
 	if (s->from == ep) {
-		kfree(s->loc);
+		mnmap_location_free(s->loc);
 		s->loc = l;
 		return 0;
 	}
-	kfree(rcu_dereference_protected(ep->loc, true));
+	mnmap_location_free(rcu_dereference_protected(ep->loc, true));
 	RCU_INIT_POINTER(ep->loc, l);
 	return 0;
 }
@@ -336,17 +374,17 @@ int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			const struct mnmap_location *loc)
 {
 	struct mnmap_location *old = rcu_dereference_protected(ep->loc, true);
-	struct mnmap_location *l = kmemdup(loc, sizeof(*loc), GFP_KERNEL);
+	struct mnmap_location *l = location_new(loc);
 
 	if (l && t->base)
 		return stage_endpoint_move(t, ep, l);
 	if (!l || mnmap_epdev_get(t, loc->ifindex)) {
-		kfree(l);
+		mnmap_location_free(l);
 		return -ENOMEM;
 	}
 	mnmap_epdev_put(t, old->ifindex);
 	rcu_assign_pointer(ep->loc, l);
-	kfree_rcu(old, rcu);
+	mnmap_location_free_rcu(old);
 	return 0;
 }
 
@@ -1123,7 +1161,7 @@ void mnmap_endpoint_retire(struct mnmap_table *t, struct mnmap_endpoint *ep)
 	struct mnmap_location *loc = rcu_dereference_protected(ep->loc, true);
 
 	mnmap_epdev_put(t, loc->ifindex);
-	kfree_rcu(loc, rcu);
+	mnmap_location_free_rcu(loc);
 	call_rcu(&ep->rcu, endpoint_free_rcu);
 }
 

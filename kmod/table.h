@@ -21,6 +21,8 @@
 #define MNMAP_BLOCK_SHIFT 6
 #define MNMAP_BLOCK_PORTS BIT(MNMAP_BLOCK_SHIFT)
 
+struct metadata_dst;
+
 /* Where an endpoint lives; immutable, replaced as a whole by a move. */
 struct mnmap_location {
 	struct rcu_head rcu;
@@ -28,6 +30,8 @@ struct mnmap_location {
 	int ifindex;			/* a local container's host-side device */
 	struct mnmap_addr vtep;		/* or the host VM that holds it */
 	u32 vni;
+	/* For a VTEP: what the VXLAN device sends by (vxlan.c); NULL in copies. */
+	struct metadata_dst *tunnel;
 };
 
 struct mnmap_endpoint {
@@ -152,6 +156,8 @@ struct mnmap_table *mnmap_table_overlay(struct mnmap_table *base);
 int mnmap_overlay_commit(struct mnmap_table *overlay);
 
 struct mnmap_endpoint *mnmap_endpoint_find(struct mnmap_table *t, const char *name);
+void mnmap_location_free(struct mnmap_location *l);
+void mnmap_location_free_rcu(struct mnmap_location *l);
 const struct mnmap_location *mnmap_endpoint_loc(struct mnmap_table *t,
 						struct mnmap_endpoint *ep);
 u32 mnmap_endpoint_users(struct mnmap_table *t, const struct mnmap_endpoint *ep);

@@ -34,24 +34,17 @@ struct net_device *mnmap_vxlan_dev(struct mnmap_net *mn)
 }
 
 /*
- * The far end of the tunnel to @loc: its VTEP and VNI, and our own VTEP as
- * the source when it is of the same family (else the route chooses).
+ * The far end of the tunnel to @loc: its VTEP and VNI. The outer source is
+ * left to the route to the VTEP, as the vxlan driver does without "local".
  */
-static void tunnel_info_init(struct ip_tunnel_info *info, const struct mnmap_host *host,
-			     const struct mnmap_location *loc)
+static void tunnel_info_init(struct ip_tunnel_info *info, const struct mnmap_location *loc)
 {
-	bool own_src = host && host->vtep.family == loc->vtep.family;
-
 	info->mode = IP_TUNNEL_INFO_TX;
 	if (loc->vtep.family == AF_INET6) {
 		info->mode |= IP_TUNNEL_INFO_IPV6;
 		info->key.u.ipv6.dst = loc->vtep.v6;
-		if (own_src)
-			info->key.u.ipv6.src = host->vtep.v6;
 	} else {
 		info->key.u.ipv4.dst = loc->vtep.v4;
-		if (own_src)
-			info->key.u.ipv4.src = host->vtep.v4;
 	}
 	info->key.tun_id = key32_to_tunnel_id(cpu_to_be32(loc->vni));
 	/*
@@ -62,19 +55,50 @@ static void tunnel_info_init(struct ip_tunnel_info *info, const struct mnmap_hos
 }
 
 /*
+ * The tunnel metadata of a location at a VTEP, made once with it: every
+ * packet to it holds a reference instead of allocating its own, and the
+ * route to the VTEP stays in its per-CPU cache. Sleeps.
+ */
+struct metadata_dst *mnmap_vxlan_tunnel_new(const struct mnmap_location *loc)
+{
+	struct metadata_dst *md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_KERNEL);
+
+	if (!md)
+		return NULL;
+	tunnel_info_init(&md->u.tun_info, loc);
+	if (dst_cache_init(&md->u.tun_info.dst_cache, GFP_KERNEL)) {
+		metadata_dst_free(md);
+		return NULL;
+	}
+	return md;
+}
+
+/* Drop the location's reference: packets on their way hold their own. */
+void mnmap_vxlan_tunnel_put(struct metadata_dst *md)
+{
+	if (md)
+		dst_release(&md->dst);
+}
+
+/*
  * Send the packet, whose network header is at skb->data, through the
- * VXLAN device @dev to the container at @loc on another host. The caller
- * has counted it; the skb is always consumed.
+ * VXLAN device @dev to the container at @loc on another host. A location
+ * recalled from the memo is a copy without tunnel metadata: it gets its
+ * own. The caller has counted the packet; the skb is always consumed.
  */
 unsigned int mnmap_vxlan_transmit(struct mnmap_net *mn, struct sk_buff *skb,
 				  struct net_device *dev, const struct mnmap_location *loc)
 {
-	struct metadata_dst *md;
+	struct metadata_dst *md = loc->tunnel;
 
-	md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
-	if (!md)
-		return NF_DROP;
-	tunnel_info_init(&md->u.tun_info, rcu_dereference(mn->host), loc);
+	if (md) {
+		dst_hold(&md->dst);
+	} else {
+		md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
+		if (!md)
+			return NF_DROP;
+		tunnel_info_init(&md->u.tun_info, loc);
+	}
 	if (!mnmap_frame(skb, dev, loc->mac)) {
 		dst_release(&md->dst);
 		return NF_DROP;

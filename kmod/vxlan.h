@@ -7,6 +7,7 @@
 #include <linux/netlink.h>
 #include <linux/skbuff.h>
 
+struct metadata_dst;
 struct mnmap_location;
 struct mnmap_net;
 
@@ -15,6 +16,8 @@ struct nf_hook_ops *mnmap_vxlan_hook(struct mnmap_net *mn, int ifindex,
 void mnmap_vxlan_unhook(struct mnmap_net *mn, struct nf_hook_ops *ops);
 void mnmap_vxlan_switch(struct mnmap_net *mn, struct nf_hook_ops *ops);
 struct net_device *mnmap_vxlan_dev(struct mnmap_net *mn);
+struct metadata_dst *mnmap_vxlan_tunnel_new(const struct mnmap_location *loc);
+void mnmap_vxlan_tunnel_put(struct metadata_dst *md);
 unsigned int mnmap_vxlan_transmit(struct mnmap_net *mn, struct sk_buff *skb,
 				  struct net_device *dev, const struct mnmap_location *loc);
 
