@@ -32,7 +32,7 @@ fi
 
 # The functions whose inclusive share tells the hops apart.
 # Not their callers: frames reached through tail calls lose those.
-marks=(ip_forward br_handle_frame ip_vs_in_hook ovs_vport_receive mnmap_ipv4_in
+marks=(ip_forward br_handle_frame ip_vs_in_hook ovs_vport_receive mnmap_ipv4_steer
 	pskb_expand_head skb_clone veth_xmit)
 
 # profile NAME: sample the whole machine while pktgen sends through the

@@ -12,7 +12,13 @@ PUB=198.51.100.10
 CTR_MAC=02:00:00:00:00:01
 
 source "$here/ovs.sh"
-stop_ovs() { ovs_stop "$work/ovs"; }
+# Every OVS a setup started: one per host namespace that runs it.
+stop_ovs() {
+	local d
+	for d in "$work"/ovs*; do
+		[[ ! -d $d ]] || ovs_stop "$d"
+	done
+}
 
 # spread: of the numbers on stdin, one a line, print "median min max".
 spread() {
