@@ -7,6 +7,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 source "$top/selftests/lib.sh"
 source "$top/selftests/topo-single-host.sh"
+source "$top/selftests/topo-multi-host.sh"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -97,6 +98,34 @@ printf '$ ip netns exec client ncat --recv-only 198.51.100.10 8080 | wc -c\n'
 in_ns client ncat --recv-only 198.51.100.10 8080 | wc -c
 echo "The router's 'fragmentation needed' reached c1 by the header it carries:"
 run ip -n c1 route get 192.0.2.2
+
+cleanup_all
+say "Scenarios 1, 4 and 5 across hosts: containers on another host, through VXLAN"
+cat <<'EOT'
+  client --- router ---+--- hosta (mnmap) --- a1  198.51.100.10  (serves tcp 80)
+                       +--- hostb (mnmap) ---+--- b1  198.51.100.10  (serves tcp 81)
+                                             +--- b2  198.51.100.30  (serves tcp 80)
+EOT
+echo "The provider routes the public addresses to hosta only. Each host holds"
+echo "the whole table: an endpoint is a device where its container runs, and"
+echo "that host's VTEP elsewhere."
+multi_host_topology
+run mnmapctl -n hosta endpoint show
+run mnmapctl -n hostb endpoint show
+serve a1 80; serve b1 81; serve b2 80
+wait_port a1 80; wait_port b1 81; wait_port b2 80
+printf '$ ip netns exec client ncat --recv-only 198.51.100.10 81   (b1, on hostb)
+'
+in_ns client ncat --recv-only 198.51.100.10 81
+printf '$ ip netns exec a1 ncat --recv-only 198.51.100.30 80   (a1 -> b2, another host)
+'
+in_ns a1 ncat --recv-only 198.51.100.30 80
+printf '$ ip netns exec a1 ncat --recv-only 198.51.100.10 81   (a1 -> b1: its own IP, another host)
+'
+in_ns a1 ncat --recv-only 198.51.100.10 81
+echo "hosta sent b1's packets through the tunnel; hostb delivered them:"
+run mnmapctl -n hosta stats show endpoint b1
+run mnmapctl -n hostb stats show endpoint b1
 
 say "Cleaning up"
 cleanup_all

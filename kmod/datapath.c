@@ -15,6 +15,7 @@
 #include "vxlan.h"
 
 #include <linux/etherdevice.h>
+#include <net/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_arp.h>
 #include <linux/netfilter_ipv4.h>
@@ -48,18 +49,6 @@ static struct mnmap_endpoint *pick(const struct mnmap_map *m, struct sk_buff *sk
 		point -= m->backends[i].weight;
 	}
 	return m->backends[0].ep;
-}
-
-/* Whether @m has an endpoint that lives behind @dev. */
-static bool lives_behind(const struct mnmap_map *m, const struct net_device *dev)
-{
-	for (int i = 0; i < m->n_backends; i++) {
-		const struct mnmap_location *loc = rcu_dereference(m->backends[i].ep->loc);
-
-		if (loc->ifindex == dev->ifindex)
-			return true;
-	}
-	return false;
 }
 
 unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
@@ -214,20 +203,117 @@ static void remember_echo(struct mnmap_net *mn, struct sk_buff *skb,
 	mnmap_memo_remember(mn->memo, p->echo, &sender);
 }
 
+static bool same_addr(const struct mnmap_addr *a, const struct mnmap_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	return a->family == AF_INET6 ? ipv6_addr_equal(&a->v6, &b->v6) : a->v4 == b->v4;
+}
+
+/* Whether @m has an endpoint where @where says: its device, or its VTEP. */
+static bool lives_at(const struct mnmap_map *m, const struct mnmap_location *where)
+{
+	for (int i = 0; i < m->n_backends; i++) {
+		const struct mnmap_location *loc = rcu_dereference(m->backends[i].ep->loc);
+
+		if (where->ifindex ? loc->ifindex == where->ifindex :
+				     !loc->ifindex && same_addr(&loc->vtep, &where->vtep))
+			return true;
+	}
+	return false;
+}
+
 /*
- * Whether a container behind @dev may send with source @src: ports must
- * belong to a map with an endpoint behind @dev; ICMP echo, fragments and
- * other protocols need only a managed address.
+ * Whether a container at @where (behind a device here, or on the host at
+ * a VTEP) may send with source @src: ports must belong to a map with an
+ * endpoint there; ICMP echo, fragments and other protocols need only a
+ * managed address.
  */
-static bool owns_source(struct mnmap_table *t, struct mnmap_key *src,
-			enum mnmap_keys keys, const struct net_device *dev)
+static bool owns_source(struct mnmap_table *t, struct mnmap_key *src, enum mnmap_keys keys,
+			const struct mnmap_location *where)
 {
 	struct mnmap_map *m;
 
 	if (keys == MNMAP_KEYS_ADDR || !mnmap_proto_has_ports(src->proto))
 		return mnmap_addr_managed(t, src);
 	m = mnmap_lookup(t, src);
-	return m && lives_behind(m, dev);
+	return m && lives_at(m, where);
+}
+
+/*
+ * Whether a packet to @dst leaves the link: not for IPv4's link-local
+ * range (the containers' gateway 169.254.1.1 among it), broadcast or
+ * multicast. (IPv6's link scope never reaches mnmap_steer().)
+ */
+static bool routable(const struct mnmap_key *dst)
+{
+	__be32 a = dst->addr.v4;
+
+	return dst->family != AF_INET ||
+	       !(ipv4_is_linklocal_169(a) || ipv4_is_multicast(a) || ipv4_is_lbcast(a));
+}
+
+/*
+ * A container's packet for the outside, where the provider filters
+ * sources: through the tunnel to the gateway host, which routes it out.
+ * A first fragment leaves word for the others. Without a gateway, or on
+ * the gateway itself, the packet is routed here as it is.
+ */
+static unsigned int send_to_gateway(struct mnmap_net *mn, struct sk_buff *skb,
+				    const struct mnmap_packet *p)
+{
+	const struct mnmap_host *host = rcu_dereference(mn->host);
+	struct mnmap_location gw = {};
+	unsigned int verdict;
+	struct net_device *dev;
+
+	if (!host || !host->gateway.family || same_addr(&host->gateway, &host->vtep) ||
+	    !routable(&p->dst))
+		return NF_ACCEPT;
+	gw.vtep = host->gateway;
+	dev = device_for(mn, &gw, NULL, MNMAP_FROM_ENDPOINT, &verdict);
+	if (!dev)
+		return verdict;
+	/* The gateway routes by IP: the inner frame goes to nobody in particular. */
+	ether_addr_copy(gw.mac, dev->dev_addr);
+	if (p->frag)
+		mnmap_memo_remember(mn->memo, p->frag, &gw);
+	return send_to(mn, skb, dev, &gw);
+}
+
+/*
+ * On the gateway: a container on another host sends to the outside. Only
+ * from what a container on the sending host (the tunnel's outer source)
+ * owns; its echo requests are remembered, so that the replies go back
+ * through the tunnel. The frame was addressed to no device of ours: the
+ * stack takes it as its own, and routes it out.
+ */
+static unsigned int route_for_remote(struct mnmap_net *mn, struct mnmap_table *t,
+				     struct sk_buff *skb, struct mnmap_packet *p)
+{
+	struct mnmap_location sender = {};
+
+	if (!mnmap_vxlan_sender(skb, &sender.vtep, &sender.vni) ||
+	    !owns_source(t, &p->src, p->keys, &sender))
+		return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
+	if (p->echo && p->echo_request) {
+		ether_addr_copy(sender.mac, eth_hdr(skb)->h_source);
+		mnmap_memo_remember(mn->memo, p->echo, &sender);
+	}
+	skb->pkt_type = PACKET_HOST;
+	return NF_ACCEPT;
+}
+
+/* A packet for an address mnmap does not manage, from @from. */
+static unsigned int outside(struct mnmap_net *mn, struct mnmap_table *t,
+			    struct sk_buff *skb, enum mnmap_origin from,
+			    struct mnmap_packet *p)
+{
+	if (from == MNMAP_FROM_ENDPOINT)
+		return send_to_gateway(mn, skb, p);
+	if (from == MNMAP_FROM_VXLAN)
+		return route_for_remote(mn, t, skb, p);
+	return NF_ACCEPT;
 }
 
 /*
@@ -254,7 +340,8 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
  * What both families decide once a packet is keyed: a container's source
  * must be its own; an echo reply goes to the container that sent its
  * request; a mapped destination is delivered; a later fragment (keyed by
- * address only) follows its first; what mnmap does not manage passes.
+ * address only) follows its first; what mnmap does not manage passes,
+ * through the gateway host when there is one (outside()).
  * Returns a verdict, or MNMAP_UNCLAIMED for a managed address that no map
  * claims, from the uplink or a container: the caller may answer an echo,
  * and must otherwise drop it, so that it never leaks into the host's stack.
@@ -267,14 +354,19 @@ int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb
 	struct mnmap_map *m;
 
 	if (from == MNMAP_FROM_ENDPOINT) {
-		if (!owns_source(t, &p->src, p->keys, in))
+		struct mnmap_location sender = { .ifindex = in->ifindex };
+
+		if (!owns_source(t, &p->src, p->keys, &sender))
 			return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
 		remember_echo(mn, skb, in, p);
 	}
 	if (p->frag && p->keys == MNMAP_KEYS_ADDR) {
 		if (send_as_remembered(mn, skb, p->frag, NULL, from, &verdict))
 			return verdict;
-		return mnmap_addr_managed(t, &p->dst) ? MNMAP_UNCLAIMED : NF_ACCEPT;
+		if (!mnmap_addr_managed(t, &p->dst))
+			return outside(mn, t, skb, from, p);
+		return from == MNMAP_FROM_VXLAN ? mnmap_drop(mn, NULL, MNMAP_DROP_UNMAPPED) :
+						  MNMAP_UNCLAIMED;
 	}
 	if (p->echo && !p->echo_request &&
 	    send_as_remembered(mn, skb, p->echo, p->frag, from, &verdict))
@@ -283,7 +375,7 @@ int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb
 	if (m)
 		return deliver(mn, skb, m, pick(m, skb), p->frag, from);
 	if (!mnmap_addr_managed(t, &p->dst))
-		return NF_ACCEPT;
+		return outside(mn, t, skb, from, p);
 	/* The tunnel is no way back: an echo out of it is its sender's to answer. */
 	if (from == MNMAP_FROM_VXLAN)
 		return mnmap_drop(mn, NULL, MNMAP_DROP_UNMAPPED);

@@ -231,13 +231,18 @@ static const struct mnmap_memo_key *echo_key(const struct sk_buff *skb,
 	return key;
 }
 
-/* Link-local and unspecified sources, multicast destinations: not mnmap's. */
+/*
+ * Link-local and unspecified sources, link-local and multicast
+ * destinations: not mnmap's. A container's neighbour advertisement to
+ * its host, from its global address, is for the host, not the gateway.
+ */
 static bool link_scope(const struct ipv6hdr *ip6)
 {
 	int stype = ipv6_addr_type(&ip6->saddr);
 
 	return stype == IPV6_ADDR_ANY || (stype & IPV6_ADDR_LINKLOCAL) ||
-	       ipv6_addr_is_multicast(&ip6->daddr);
+	       ipv6_addr_is_multicast(&ip6->daddr) ||
+	       (ipv6_addr_type(&ip6->daddr) & IPV6_ADDR_LINKLOCAL);
 }
 
 /* Decide for an IPv6 packet from @from (not elsewhere), as mnmap_steer() says. */

@@ -73,6 +73,24 @@ struct metadata_dst *mnmap_vxlan_tunnel_new(const struct mnmap_location *loc)
 	return md;
 }
 
+/* The VTEP and VNI a decapsulated packet came from; false if unknown. */
+bool mnmap_vxlan_sender(const struct sk_buff *skb, struct mnmap_addr *vtep, u32 *vni)
+{
+	const struct ip_tunnel_info *info = skb_tunnel_info(skb);
+
+	if (!info || (info->mode & IP_TUNNEL_INFO_TX))
+		return false;
+	if (ip_tunnel_info_af(info) == AF_INET6) {
+		vtep->family = AF_INET6;
+		vtep->v6 = info->key.u.ipv6.src;
+	} else {
+		vtep->family = AF_INET;
+		vtep->v4 = info->key.u.ipv4.src;
+	}
+	*vni = be32_to_cpu(tunnel_id_to_key32(info->key.tun_id));
+	return true;
+}
+
 /* Drop the location's reference: packets on their way hold their own. */
 void mnmap_vxlan_tunnel_put(struct metadata_dst *md)
 {

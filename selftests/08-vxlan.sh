@@ -14,9 +14,9 @@ source "$(dirname "$0")/topo-multi-host.sh"
 family() {
 	FAM=$1
 	if ((FAM == 4)); then
-		SHARED=198.51.100.10 B2=198.51.100.30
+		SHARED=198.51.100.10 B2=198.51.100.30 CLIENT=192.0.2.2
 	else
-		SHARED=2001:db8:100::10 B2=2001:db8:100::30
+		SHARED=2001:db8:100::10 B2=2001:db8:100::30 CLIENT=2001:db8:c::2
 	fi
 }
 family 4
@@ -123,6 +123,74 @@ test_fragments_through_tunnel() {
 	done
 }
 
+# The router's ICMP errors about b1's packets reach hosta, which owns the
+# address: they go by the header they carry, through the tunnel, to b1.
+test_path_mtu_across_hosts() {
+	multi_host_topology
+	ip -n router link set r-client mtu 1280
+	head -c 2000000 /dev/urandom > /tmp/big
+	in_ns b1 ncat -l -p 81 --send-only < /tmp/big &
+	wait_port b1 81
+	in_ns client timeout 60 ncat --recv-only "$SHARED" 81 > /tmp/got ||
+		fail "the download from b1 did not complete"
+	cmp -s /tmp/big /tmp/got || fail "got $(stat -c %s /tmp/got) bytes, not the file"
+	in_ns b1 ip route get "$CLIENT" | grep "mtu 1280" > /dev/null ||
+		fail "b1 did not learn the path MTU: $(in_ns b1 ip route get "$CLIENT")"
+}
+
+# One (address, port) served by a container on each host: flows spread
+# over both, each whole on one.
+test_balanced_across_hosts() {
+	local lb=${SHARED%10}40 h i got on_a1=0 on_b2=0
+	multi_host_topology
+	for h in hosta hostb; do
+		mnmapctl -n $h map add "$lb" tcp 80 endpoint a1
+		mnmapctl -n $h map add "$lb" tcp 80 endpoint b2
+	done
+	mnmapctl -n hosta container setup a1 endpoint a1
+	mnmapctl -n hostb container setup b2 endpoint b2
+	servers
+	for i in $(seq 16); do
+		got=$(who client "$lb" 80)
+		case $got in
+		a1) on_a1=$((on_a1 + 1)) ;;
+		b2) on_b2=$((on_b2 + 1)) ;;
+		*) fail "connection $i to $lb was answered by '$got'" ;;
+		esac
+	done
+	((on_a1 > 0 && on_b2 > 0)) || fail "flows did not spread: a1 $on_a1, b2 $on_b2"
+}
+
+# A provider that drops public sources from any host but hosta: hostb's
+# containers go out through hosta, the gateway, and their replies (ping
+# among them) come back through the tunnel.
+test_gateway() {
+	multi_host_topology
+	in_ns router nft -f - <<-'EOF'
+	table inet provider {
+		chain forward {
+			type filter hook forward priority 0;
+			iifname "r-b" ip saddr 198.51.100.0/24 counter drop
+			iifname "r-b" ip6 saddr 2001:db8:100::/64 counter drop
+		}
+	}
+	EOF
+	in_ns client ncat -lk -p 7000 -c 'echo out' &
+	wait_port client 7000
+	[[ -z $(who b2 "$CLIENT" 7000) ]] || fail "the provider let b2's source out of hostb"
+	mnmapctl -n hostb host set gateway "$(vtep hosta)"
+	[[ $(who b2 "$CLIENT" 7000) == out ]] || fail "b2 -> outside through the gateway"
+	[[ $(who b1 "$CLIENT" 7000) == out ]] || fail "b1 -> outside through the gateway"
+	[[ $(who a1 "$CLIENT" 7000) == out ]] || fail "a1 -> outside from the gateway itself"
+	in_ns b2 ping -c 2 -W 3 "$CLIENT" > /dev/null || fail "b2's pings through the gateway"
+	# b1 shares a1's address, whose icmp map is a1's: the replies find b1.
+	in_ns b1 ping -c 2 -W 3 "$CLIENT" > /dev/null || fail "b1's pings through the gateway"
+	# The gateway takes from hostb only what hostb's containers own.
+	mnmapctl -n hosta endpoint set b2 vtep 203.0.114.99
+	[[ -z $(who b2 "$CLIENT" 7000) ]] || fail "the gateway routed b2's packets from a host b2 is not on"
+	(($(stat hosta .namespace.stats.drop_spoofed) > 0)) || fail "no spoofed drop counted on the gateway"
+}
+
 test_without_vxlan_device() {
 	multi_host_topology
 	servers
@@ -171,6 +239,9 @@ for f in 4 6; do
 	run_test "IPv$f: containers on two hosts sharing one IP reach each other" test_same_ip_across_hosts
 	run_test "IPv$f: 8 MB both ways through the tunnel arrive intact" test_bulk_through_tunnel
 	run_test "IPv$f: fragmented datagrams cross the tunnel whole" test_fragments_through_tunnel
+	run_test "IPv$f: path MTU discovery for a container on another host" test_path_mtu_across_hosts
+	run_test "IPv$f: one port served by containers on two hosts, flows spread" test_balanced_across_hosts
+	run_test "IPv$f: containers on another host go out through the gateway, ping included" test_gateway
 done
 family 4
 UNDERLAY=6

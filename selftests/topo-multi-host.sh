@@ -80,6 +80,8 @@ underlay_host() {
 	in_ns "$h" sysctl -qw net.ipv4.conf.all.rp_filter=0
 	ip -n "$h" link add vx0 type vxlan external dstport 4789
 	ip -n "$h" link set vx0 up
+	# A gateway routes what comes out of the tunnel from other hosts.
+	in_ns "$h" sysctl -qw net.ipv4.conf.vx0.rp_filter=0
 	mnmapctl -n "$h" host set uplink eth0 vxlan vx0 vtep "$(vtep "$h")"
 }
 
