@@ -41,3 +41,4 @@ for m in "${methods[@]}"; do
 	echo "$m $(awk -v m="$m" '$1 == m { print $2 }' "$work/samples" | spread)"
 done | awk 'NR == 1 { b = $2 } { printf "| %s | %.0f | %.0f | %.0f | %.2f |\n", $1, $2, $3, $4, $2 / b }'
 echo
+short_rounds

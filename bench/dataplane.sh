@@ -77,6 +77,7 @@ awk '{ med[$1] = $2; lo[$1] = $3; hi[$1] = $4; order[NR] = $1 } END {
 	}
 }' "$work/summary"
 echo
+short_rounds
 if command -v gnuplot > /dev/null; then
 	gnuplot <<-EOT
 	set terminal pngcairo size 800,450 noenhanced
@@ -133,6 +134,7 @@ for n in "${sizes[@]}"; do
 	echo "$n $(awk -v n="$n" '$1 == n { print $2 }' "$work/scale" | spread)"
 done | awk 'NR == 1 { one = $2 } { printf "| %d | %.0f | %.0f | %.0f | %.2f |\n", $1, $2, $3, $4, $2 / one }'
 echo
+short_rounds
 
 # Launch: gen sends to port 10 every 0.2 ms; a receiver waits in ctr;
 # the map is added; the first datagram's arrival ends the launch.

@@ -55,3 +55,4 @@ done | awk '{ med[$1] = $2; lo[$1] = $3; hi[$1] = $4; order[NR] = $1 } END {
 	}
 }'
 echo
+short_rounds
