@@ -232,6 +232,16 @@ test_no_loop_between_hosts() {
 	(($(stat hosta .namespace.stats.drop_remote) == 0)) || fail "hostb sent packets back to hosta"
 }
 
+# The module goes while namespaces still hook their VXLAN devices.
+test_unload_with_hooks() {
+	multi_host_topology
+	serve b1 81
+	wait_port b1 81
+	[[ $(who client "$SHARED" 81) == b1 ]] || fail "b1 not reached before the unload"
+	rmmod mnmap
+	[[ -z $(who client "$SHARED" 81) ]] || fail "b1 still reached through the tunnel without mnmap"
+}
+
 for f in 4 6; do
 	family $f
 	run_test "IPv$f: outside -> containers on another host, through VXLAN" test_outside_to_remote
@@ -252,4 +262,5 @@ UNDERLAY=4
 family 4
 run_test "without a VXLAN device remote packets are dropped and counted; devices come and go" test_without_vxlan_device
 run_test "a packet out of the tunnel is never sent back into it" test_no_loop_between_hosts
+run_test "mnmap unloads while namespaces hook their VXLAN devices" test_unload_with_hooks
 finish
