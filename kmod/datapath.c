@@ -210,14 +210,27 @@ static bool same_addr(const struct mnmap_addr *a, const struct mnmap_addr *b)
 	return a->family == AF_INET6 ? ipv6_addr_equal(&a->v6, &b->v6) : a->v4 == b->v4;
 }
 
-/* Whether @m has an endpoint where @where says: its device, or its VTEP. */
+static bool same_key_addr(const struct mnmap_key *a, const struct mnmap_key *b)
+{
+	return a->family == b->family && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
+}
+
+/*
+ * Whether @m has an endpoint where @where says: behind its device with its
+ * MAC (endpoints that share a device are told apart by MAC), or at its VTEP
+ * (the host there checked the MAC).
+ */
+static bool same_place(const struct mnmap_location *loc, const struct mnmap_location *where)
+{
+	if (where->ifindex)
+		return loc->ifindex == where->ifindex && ether_addr_equal(loc->mac, where->mac);
+	return !loc->ifindex && same_addr(&loc->vtep, &where->vtep);
+}
+
 static bool lives_at(const struct mnmap_map *m, const struct mnmap_location *where)
 {
 	for (int i = 0; i < m->n_backends; i++) {
-		const struct mnmap_location *loc = rcu_dereference(m->backends[i].ep->loc);
-
-		if (where->ifindex ? loc->ifindex == where->ifindex :
-				     !loc->ifindex && same_addr(&loc->vtep, &where->vtep))
+		if (same_place(rcu_dereference(m->backends[i].ep->loc), where))
 			return true;
 	}
 	return false;
@@ -225,19 +238,49 @@ static bool lives_at(const struct mnmap_map *m, const struct mnmap_location *whe
 
 /*
  * Whether a container at @where (behind a device here, or on the host at
- * a VTEP) may send with source @src: ports must belong to a map with an
- * endpoint there; ICMP echo, fragments and other protocols need only a
- * managed address.
+ * a VTEP) may send the packet: its source ports must belong to a map with
+ * an endpoint there; ICMP echo, fragments and other protocols need only a
+ * managed address. Nobody owns the source of a packet whose ports are cut
+ * short, nor the outer source of an ICMP error about another's flow.
  */
-static bool owns_source(struct mnmap_table *t, struct mnmap_key *src, enum mnmap_keys keys,
+static bool owns_source(struct mnmap_table *t, struct mnmap_packet *p,
 			const struct mnmap_location *where)
 {
 	struct mnmap_map *m;
 
-	if (keys == MNMAP_KEYS_ADDR || !mnmap_proto_has_ports(src->proto))
-		return mnmap_addr_managed(t, src);
-	m = mnmap_lookup(t, src);
+	if (p->keys == MNMAP_KEYS_BROKEN ||
+	    (p->icmp_error && !same_key_addr(&p->outer_src, &p->src)))
+		return false;
+	if (p->keys == MNMAP_KEYS_ADDR || !mnmap_proto_has_ports(p->src.proto))
+		return mnmap_addr_managed(t, &p->src);
+	m = mnmap_lookup(t, &p->src);
 	return m && lives_at(m, where);
+}
+
+/* Where a packet from a container's device comes from: the device, its MAC. */
+static void sender_at_device(const struct sk_buff *skb, const struct net_device *in,
+			     struct mnmap_location *sender)
+{
+	memset(sender, 0, sizeof(*sender));
+	sender->ifindex = in->ifindex;
+	if (skb_mac_header_was_set(skb))
+		ether_addr_copy(sender->mac, eth_hdr(skb)->h_source);
+}
+
+/*
+ * A packet from a container that mnmap does not otherwise steer (IPv6 to
+ * link scope): NF_ACCEPT when the container owns its source, else dropped.
+ */
+unsigned int mnmap_check_sender(struct mnmap_net *mn, struct mnmap_table *t,
+				const struct sk_buff *skb, const struct net_device *in,
+				struct mnmap_packet *p)
+{
+	struct mnmap_location sender;
+
+	sender_at_device(skb, in, &sender);
+	if (!owns_source(t, p, &sender))
+		return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
+	return NF_ACCEPT;
 }
 
 /*
@@ -294,7 +337,7 @@ static unsigned int route_for_remote(struct mnmap_net *mn, struct mnmap_table *t
 	struct mnmap_location sender = {};
 
 	if (!mnmap_vxlan_sender(skb, &sender.vtep, &sender.vni) ||
-	    !owns_source(t, &p->src, p->keys, &sender))
+	    !owns_source(t, p, &sender))
 		return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
 	if (p->echo && p->echo_request) {
 		ether_addr_copy(sender.mac, eth_hdr(skb)->h_source);
@@ -304,16 +347,31 @@ static unsigned int route_for_remote(struct mnmap_net *mn, struct mnmap_table *t
 	return NF_ACCEPT;
 }
 
-/* A packet for an address mnmap does not manage, from @from. */
+/* Whether this host is its namespace's gateway (host set gateway VTEP). */
+static bool is_gateway(struct mnmap_net *mn)
+{
+	const struct mnmap_host *host = rcu_dereference(mn->host);
+
+	return host && host->gateway.family && same_addr(&host->gateway, &host->vtep);
+}
+
+/*
+ * A packet for an address mnmap does not manage, from @from. What the
+ * tunnel brings from a managed source is a container's on another host:
+ * only the gateway routes it out. The rest of the tunnel's traffic is not
+ * mnmap's: the stack judges it.
+ */
 static unsigned int outside(struct mnmap_net *mn, struct mnmap_table *t,
 			    struct sk_buff *skb, enum mnmap_origin from,
 			    struct mnmap_packet *p)
 {
 	if (from == MNMAP_FROM_ENDPOINT)
 		return send_to_gateway(mn, skb, p);
-	if (from == MNMAP_FROM_VXLAN)
-		return route_for_remote(mn, t, skb, p);
-	return NF_ACCEPT;
+	if (from != MNMAP_FROM_VXLAN || !mnmap_addr_managed(t, &p->src))
+		return NF_ACCEPT;
+	if (!is_gateway(mn))
+		return mnmap_drop(mn, NULL, MNMAP_DROP_REMOTE);
+	return route_for_remote(mn, t, skb, p);
 }
 
 /*
@@ -354,13 +412,12 @@ int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb
 	struct mnmap_map *m;
 
 	if (from == MNMAP_FROM_ENDPOINT) {
-		struct mnmap_location sender = { .ifindex = in->ifindex };
-
-		if (!owns_source(t, &p->src, p->keys, &sender))
-			return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
+		verdict = mnmap_check_sender(mn, t, skb, in, p);
+		if (verdict != NF_ACCEPT)
+			return verdict;
 		remember_echo(mn, skb, in, p);
 	}
-	if (p->frag && p->keys == MNMAP_KEYS_ADDR) {
+	if (p->frag && p->keys != MNMAP_KEYS_FULL) {
 		if (send_as_remembered(mn, skb, p->frag, NULL, from, &verdict))
 			return verdict;
 		if (!mnmap_addr_managed(t, &p->dst))

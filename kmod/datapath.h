@@ -36,12 +36,23 @@ enum mnmap_origin {
 enum mnmap_keys {
 	MNMAP_KEYS_ADDR,	/* addresses only: later fragments, other protocols */
 	MNMAP_KEYS_FULL,	/* (address, protocol, port) both ways */
+	/*
+	 * Addresses only, where there should be ports: a TCP or UDP header,
+	 * or an IPv6 header chain, cut short. Nobody owns such a source.
+	 */
+	MNMAP_KEYS_BROKEN,
 };
 
 /* What a family found in a packet, for mnmap_steer(). */
 struct mnmap_packet {
 	enum mnmap_keys keys;
 	struct mnmap_key dst, src;	/* (address, protocol, port) both ways */
+	/*
+	 * An ICMP error keyed by the header it carries: its own source, which
+	 * must be the address its sender owns, the embedded destination.
+	 */
+	bool icmp_error;
+	struct mnmap_key outer_src;
 	/* A fragment: its datagram's key; NULL for a whole datagram. */
 	const struct mnmap_memo_key *frag;
 	/* An ICMP echo request or reply: the key of its reply; else NULL. */
@@ -60,6 +71,9 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
 int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
 		const struct net_device *in, enum mnmap_origin from,
 		struct mnmap_packet *p);
+unsigned int mnmap_check_sender(struct mnmap_net *mn, struct mnmap_table *t,
+				const struct sk_buff *skb, const struct net_device *in,
+				struct mnmap_packet *p);
 bool mnmap_frame(struct sk_buff *skb, struct net_device *dev, const u8 *mac);
 unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac);
 unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,

@@ -67,13 +67,12 @@ static bool icmp_error_keys(const struct sk_buff *skb, unsigned int off, __be32 
 }
 
 /*
- * Fill @dst and @src with the keys of the packet's destination and source
- * (address, protocol, port). ICMP errors are keyed by the header they
- * carry, so that path MTU discovery and port unreachables reach the
- * container whose connection they concern.
+ * Key the packet in @p: its destination and source (address, protocol,
+ * port). ICMP errors are keyed by the header they carry, so that path MTU
+ * discovery and port unreachables reach the container whose connection
+ * they concern; their own source is kept apart, for the sender's check.
  */
-static enum mnmap_keys packet_keys(struct sk_buff *skb, struct mnmap_key *dst,
-				   struct mnmap_key *src)
+static enum mnmap_keys packet_keys(struct sk_buff *skb, struct mnmap_packet *p)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	unsigned int off = ip_hdrlen(skb);
@@ -81,20 +80,25 @@ static enum mnmap_keys packet_keys(struct sk_buff *skb, struct mnmap_key *dst,
 	struct icmphdr _icmp;
 	const struct icmphdr *icmp;
 
-	ipv4_key(dst, iph->daddr, iph->protocol);
-	ipv4_key(src, iph->saddr, iph->protocol);
+	p->icmp_error = false;
+	ipv4_key(&p->dst, iph->daddr, iph->protocol);
+	ipv4_key(&p->src, iph->saddr, iph->protocol);
 	if (iph->frag_off & htons(IP_OFFSET))
 		return MNMAP_KEYS_ADDR;
-	if (l4_keys(skb, off, dst, src))
+	if (l4_keys(skb, off, &p->dst, &p->src))
 		return MNMAP_KEYS_FULL;
+	if (mnmap_proto_has_ports(iph->protocol))
+		return MNMAP_KEYS_BROKEN;
 	if (iph->protocol != IPPROTO_ICMP)
 		return MNMAP_KEYS_ADDR;
 	icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
 	if (!icmp || !icmp_is_err(icmp->type) ||
 	    !icmp_error_keys(skb, off + sizeof(*icmp), iph->daddr, &idst, &isrc))
 		return MNMAP_KEYS_ADDR;
-	*dst = idst;
-	*src = isrc;
+	p->outer_src = p->src;
+	p->icmp_error = true;
+	p->dst = idst;
+	p->src = isrc;
 	return MNMAP_KEYS_FULL;
 }
 
@@ -172,7 +176,7 @@ unsigned int mnmap_ipv4_steer(struct mnmap_net *mn, struct mnmap_table *t,
 	struct mnmap_packet p;
 	int verdict;
 
-	p.keys = packet_keys(skb, &p.dst, &p.src);
+	p.keys = packet_keys(skb, &p);
 	p.frag = frag_key(skb, &p.frag_key);
 	p.echo = echo_key(skb, p.keys, &p.echo_key, &p.echo_request);
 	verdict = mnmap_steer(mn, t, skb, in, from, &p);

@@ -92,29 +92,38 @@ static bool icmp_error_keys(const struct sk_buff *skb, unsigned int off,
 	return l4_keys(skb, l4, src, dst);
 }
 
-/* As ipv4.c's: @dst and @src from the packet, ICMPv6 errors by their contents. */
+/*
+ * As ipv4.c's: @p keyed from the packet, ICMPv6 errors by their contents.
+ * @l4 is -1U for a later fragment (@frag_off says so) or a header chain
+ * cut short.
+ */
 static enum mnmap_keys packet_keys(struct sk_buff *skb, unsigned int l4, u8 proto,
-				   struct mnmap_key *dst, struct mnmap_key *src)
+				   __be16 frag_off, struct mnmap_packet *p)
 {
 	const struct ipv6hdr *ip6 = ipv6_hdr(skb);
 	struct mnmap_key idst, isrc;
 	struct icmp6hdr _icmp;
 	const struct icmp6hdr *icmp;
 
-	ipv6_key(dst, &ip6->daddr, proto);
-	ipv6_key(src, &ip6->saddr, proto);
+	p->icmp_error = false;
+	ipv6_key(&p->dst, &ip6->daddr, proto);
+	ipv6_key(&p->src, &ip6->saddr, proto);
 	if (l4 == -1U)
-		return MNMAP_KEYS_ADDR;
-	if (l4_keys(skb, l4, dst, src))
+		return frag_off & htons(IP6_OFFSET) ? MNMAP_KEYS_ADDR : MNMAP_KEYS_BROKEN;
+	if (l4_keys(skb, l4, &p->dst, &p->src))
 		return MNMAP_KEYS_FULL;
+	if (mnmap_proto_has_ports(proto))
+		return MNMAP_KEYS_BROKEN;
 	if (proto != IPPROTO_ICMPV6)
 		return MNMAP_KEYS_ADDR;
 	icmp = skb_header_pointer(skb, l4, sizeof(_icmp), &_icmp);
 	if (!icmp || !icmpv6_is_err(icmp->icmp6_type) ||
 	    !icmp_error_keys(skb, l4 + sizeof(*icmp), &ip6->daddr, &idst, &isrc))
 		return MNMAP_KEYS_ADDR;
-	*dst = idst;
-	*src = isrc;
+	p->outer_src = p->src;
+	p->icmp_error = true;
+	p->dst = idst;
+	p->src = isrc;
 	return MNMAP_KEYS_FULL;
 }
 
@@ -232,16 +241,25 @@ static const struct mnmap_memo_key *echo_key(const struct sk_buff *skb,
 }
 
 /*
- * Link-local and unspecified sources, link-local and multicast
- * destinations: not mnmap's. A container's neighbour advertisement to
- * its host, from its global address, is for the host, not the gateway.
+ * Link-local and unspecified sources are not mnmap's: neighbour discovery,
+ * duplicate address detection, router solicitations.
  */
-static bool link_scope(const struct ipv6hdr *ip6)
+static bool link_scope_source(const struct ipv6hdr *ip6)
 {
 	int stype = ipv6_addr_type(&ip6->saddr);
 
-	return stype == IPV6_ADDR_ANY || (stype & IPV6_ADDR_LINKLOCAL) ||
-	       ipv6_addr_is_multicast(&ip6->daddr) ||
+	return stype == IPV6_ADDR_ANY || (stype & IPV6_ADDR_LINKLOCAL);
+}
+
+/*
+ * Link-local and multicast destinations are for the link, not steered: a
+ * container's neighbour advertisement to its host, from its global
+ * address, is for the host, not the gateway. It must still own that
+ * address.
+ */
+static bool link_scope_dest(const struct ipv6hdr *ip6)
+{
+	return ipv6_addr_is_multicast(&ip6->daddr) ||
 	       (ipv6_addr_type(&ip6->daddr) & IPV6_ADDR_LINKLOCAL);
 }
 
@@ -265,9 +283,12 @@ unsigned int mnmap_ipv6_steer(struct mnmap_net *mn, struct mnmap_table *t,
 		consume_skb(skb);
 		return NF_STOLEN;
 	}
-	if (link_scope(ipv6_hdr(skb)))
+	if (link_scope_source(ipv6_hdr(skb)))
 		return NF_ACCEPT;
-	p.keys = packet_keys(skb, l4, proto, &p.dst, &p.src);
+	p.keys = packet_keys(skb, l4, proto, frag_off, &p);
+	if (link_scope_dest(ipv6_hdr(skb)))
+		return from == MNMAP_FROM_ENDPOINT ? mnmap_check_sender(mn, t, skb, in, &p) :
+						     NF_ACCEPT;
 	p.frag = frag_key(skb, frag_off, &p.frag_key);
 	p.echo = echo_key(skb, p.keys, l4, proto, &p.echo_key, &p.echo_request);
 	verdict = mnmap_steer(mn, t, skb, in, from, &p);
