@@ -173,7 +173,7 @@ static bool send_as_remembered(struct mnmap_net *mn, struct sk_buff *skb,
 			       const struct mnmap_memo_key *frag, enum mnmap_origin from,
 			       unsigned int *verdict)
 {
-	struct mnmap_location loc;
+	struct mnmap_location loc = {};	/* no tunnel metadata: vxlan.c makes it */
 	struct net_device *dev;
 
 	if (!mnmap_memo_recall(mn->memo, key, &loc))

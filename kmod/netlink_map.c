@@ -400,10 +400,11 @@ static int parse_filter(struct nlattr *nest, struct map_filter *f,
 static bool filter_match(const struct map_filter *f, const struct mnmap_map *m)
 {
 	const struct mnmap_key *k = &m->n.key;
-	bool found = !f->endpoint[0];
+	bool found;
 
 	if (!f)
 		return true;
+	found = !f->endpoint[0];
 	if ((f->key.family && (k->family != f->key.family ||
 			       memcmp(&k->addr, &f->key.addr, sizeof(k->addr)))) ||
 	    (f->key.proto && k->proto != f->key.proto) ||
