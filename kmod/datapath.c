@@ -82,6 +82,12 @@ bool mnmap_frame(struct sk_buff *skb, struct net_device *dev, const u8 *mac)
 	ether_addr_copy(eth->h_source, dev->dev_addr);
 	skb->dev = dev;
 	skb->pkt_type = PACKET_OUTGOING;
+	/*
+	 * A CHECKSUM_COMPLETE sum (from a NIC, or the tunnel's software check)
+	 * covers the packet, not the header just written: the receiver would
+	 * trust a sum that no longer matches. Forwarded packets drop it.
+	 */
+	skb_forward_csum(skb);
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	return true;

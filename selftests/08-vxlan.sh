@@ -194,6 +194,38 @@ test_gateway() {
 	(($(stat hosta .namespace.stats.drop_spoofed) > 0)) || fail "no spoofed drop counted on the gateway"
 }
 
+# What the tunnel decapsulates once its outer UDP checksum was checked in
+# software is CHECKSUM_COMPLETE: it carries the sum of the inner packet.
+# Were that sum left as it is when mnmap writes the frame's Ethernet
+# header, the container would check datagrams against a sum off by the
+# header's own: a good one is a "hw csum failure", and one whose checksum
+# is wrong by just that much is taken as good. It must be dropped.
+test_checksum_after_tunnel() {
+	multi_host_topology
+	local pkt=$MNMAP_TOP/selftests/pkt.py eth datagram
+	# hosta sums its outer UDP headers in software: hostb checks them so.
+	in_ns hosta ethtool -K eth0 tx off > /dev/null
+	in_ns b2 /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 45000))
+while True:
+    print(s.recv(100).decode(), flush=True)' > /tmp/b2-got &
+	sleep 1
+	# The Ethernet header hostb's mnmap writes for b2, as words to sum.
+	eth="frame('02:00:00:00:00:b2', '$(ip -n hostb -j link show h-b2 | jq -r '.[0].address')', ($((FAM == 4 ? 0x0800 : 0x86dd)), b''))"
+	datagram="ip$FAM('$CLIENT', '$B2', UDP, udp(7000, 45000, b'%s'))"
+	# shellcheck disable=SC2059
+	in_ns hosta "$pkt" --vxlan "$(vtep hostb)" 0 02:00:00:00:00:b2 "$(printf "$datagram" good)"
+	# shellcheck disable=SC2059
+	in_ns hosta "$pkt" --vxlan "$(vtep hostb)" 0 02:00:00:00:00:b2 \
+		"skew_udp($(printf "$datagram" bad), wordsum($eth))"
+	sleep 1
+	grep -qx good /tmp/b2-got || fail "the good datagram did not reach b2"
+	! grep -qx bad /tmp/b2-got || fail "b2 took a datagram with a wrong checksum"
+}
+
 test_without_vxlan_device() {
 	multi_host_topology
 	servers
@@ -255,6 +287,7 @@ for f in 4 6; do
 	run_test "IPv$f: path MTU discovery for a container on another host" test_path_mtu_across_hosts
 	run_test "IPv$f: one port served by containers on two hosts, flows spread" test_balanced_across_hosts
 	run_test "IPv$f: containers on another host go out through the gateway, ping included" test_gateway
+	run_test "IPv$f: what the tunnel brings keeps a checksum the container can trust" test_checksum_after_tunnel
 done
 family 4
 UNDERLAY=6

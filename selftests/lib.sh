@@ -10,7 +10,7 @@ MNMAP_TOP=${MNMAP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 TEST_FILE=$(basename "$0" .sh)
 TEST_NUM=0
 TEST_FAILED=0
-SPLAT='BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|general protection|possible recursive locking|possible circular locking|suspicious RCU usage|missing module BTF|Call Trace:|refcount_t:|list_(add|del) corruption'
+SPLAT='BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|general protection|possible recursive locking|possible circular locking|suspicious RCU usage|missing module BTF|Call Trace:|refcount_t:|list_(add|del) corruption|hw csum failure'
 
 # Remove every namespace and unload mnmap: each case starts from nothing.
 cleanup_all() {

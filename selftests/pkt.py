@@ -29,6 +29,22 @@ def csum(data):
     return ~s & 0xFFFF
 
 
+def wordsum(data):
+    """The ones' complement sum of data's 16-bit words, not complemented."""
+    return ~csum(data) & 0xFFFF
+
+
+def skew_udp(pkt, delta):
+    """The UDP packet pkt built (no IPv6 extension headers) with its
+    checksum wrong by exactly delta, in ones' complement."""
+    ethertype, data = pkt
+    off = (data[0] & 0xF) * 4 if ethertype == ETH_IP else 40
+    c = struct.unpack("!H", data[off + 6:off + 8])[0] + delta
+    c = (c & 0xFFFF) + (c >> 16)
+    c = 0xFFFF if c in (0, 0x10000) else c & 0xFFFF
+    return (ethertype, data[:off + 6] + struct.pack("!H", c) + data[off + 8:])
+
+
 def _fam(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
