@@ -271,6 +271,37 @@ test_drops() {
 	(($(jq .namespace.stats.drop_spoofed <<< "$json") >= 1)) || fail "spoofed drop not counted: $json"
 }
 
+# A flood of tiny first fragments from one source takes the place of its
+# own memo entries, not of others': a datagram from another source whose
+# later fragment comes after 1,500 of them still arrives whole (with one
+# direct-mapped slot per key, as before, it is all but always evicted).
+test_fragment_flood() {
+	topology
+	udp_listen c1 25000 /tmp/frag-got
+	sleep 1
+	in_ns router /usr/bin/python3 - "$MNMAP_TOP/selftests" "$(ip -n host -j link show eth0 | jq -r '.[0].address')" <<-'EOF'
+	import socket, sys, time
+	sys.path.insert(0, sys.argv[1])
+	from pkt import UDP, ip4, udp, frame
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	s.bind(("r-host", 0))
+	me = open("/sys/class/net/r-host/address").read().strip()
+	send = lambda p: s.send(frame(sys.argv[2], me, p))
+	MF = 0x2000
+	# 2,000 bytes of UDP in two fragments, the second after the flood.
+	dgram = udp(5000, 25000, b"d" * 1992).bytes("192.0.2.77", "198.51.100.10")
+	start = time.time()
+	send(ip4("192.0.2.77", "198.51.100.10", UDP, dgram[:1480], ident=4242, frag=MF))
+	for i in range(1500):
+	    first = udp(7000, 25001, b"f" * 8).bytes("192.0.2.2", "198.51.100.10")
+	    send(ip4("192.0.2.2", "198.51.100.10", UDP, first, ident=i, frag=MF))
+	send(ip4("192.0.2.77", "198.51.100.10", UDP, dgram[1480:], ident=4242, frag=1480 // 8))
+	print("sent in %.2fs" % (time.time() - start))
+	EOF
+	sleep 1
+	grep -qx 1992 /tmp/frag-got || fail "the datagram from 192.0.2.77 was cut by the flood: got $(cat /tmp/frag-got)"
+}
+
 # A map moves back and forth between c1 and c2, each move one atomic
 # batch, while a UDP stream flows: nothing sent while one owned the port
 # reaches the other, and no datagram meets a table without the map.
@@ -392,6 +423,7 @@ for f in 4 6; do
 	run_test "IPv$f: unmapped ports and spoofed sources are dropped" test_drops
 done
 family 4
+run_test "IPv4: a flood of first fragments from one source evicts only its own memo entries" test_fragment_flood
 run_test "moving a map under traffic never delivers to a container that does not own it" test_move_under_traffic
 run_test "batches onto the live table change what they name, at their commit" test_batch_onto_live_table
 run_test "hooks are registered only while there is a map to serve" test_hooks_follow_the_table
