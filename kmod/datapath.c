@@ -126,8 +126,9 @@ static struct net_device *device_for(struct mnmap_net *mn, const struct mnmap_lo
 {
 	struct net_device *dev;
 
-	if (loc->ifindex) {
-		dev = dev_get_by_index_rcu(mn->net, loc->ifindex);
+	if (loc->ifindex || !loc->vtep.family) {
+		/* No place at all: the endpoint's device went away. */
+		dev = loc->ifindex ? dev_get_by_index_rcu(mn->net, loc->ifindex) : NULL;
 		if (!dev)
 			*verdict = mnmap_drop(mn, ep, MNMAP_DROP_NO_DEVICE);
 		return dev;
@@ -142,7 +143,7 @@ static struct net_device *device_for(struct mnmap_net *mn, const struct mnmap_lo
 static unsigned int send_to(struct mnmap_net *mn, struct sk_buff *skb,
 			    struct net_device *dev, const struct mnmap_location *loc)
 {
-	if (loc->ifindex)
+	if (!loc->vtep.family)	/* a device's: its index may be cleared meanwhile */
 		return mnmap_transmit(skb, dev, loc->mac);
 	return mnmap_vxlan_transmit(mn, skb, dev, loc);
 }

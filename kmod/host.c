@@ -48,6 +48,23 @@ int mnmap_host_replace(struct mnmap_net *mn, const struct mnmap_host *conf)
 	return 0;
 }
 
+/*
+ * Device @ifindex is gone: it is no longer the uplink or the VXLAN device.
+ * Cleared in place (cannot fail); each field is read on its own.
+ */
+void mnmap_host_forget_dev(struct mnmap_net *mn, int ifindex)
+{
+	struct mnmap_host *host = host_deref(mn);
+
+	if (!host)
+		return;
+	if (host->uplink_ifindex == ifindex)
+		WRITE_ONCE(host->uplink_ifindex, 0);
+	if (host->vxlan_ifindex == ifindex)
+		WRITE_ONCE(host->vxlan_ifindex, 0);
+	mn->generation++;
+}
+
 void mnmap_host_release(struct mnmap_net *mn)
 {
 	struct mnmap_host *old = host_deref(mn);

@@ -31,5 +31,6 @@ struct mnmap_host {
 void mnmap_host_get(struct mnmap_net *mn, struct mnmap_host *out);
 int mnmap_host_replace(struct mnmap_net *mn, const struct mnmap_host *conf);
 void mnmap_host_release(struct mnmap_net *mn);
+void mnmap_host_forget_dev(struct mnmap_net *mn, int ifindex);
 
 #endif /* _MNMAP_HOST_H */

@@ -48,6 +48,7 @@ struct mnmap_memo *mnmap_memo_new(void);
 void mnmap_memo_free(struct mnmap_memo *m);
 void mnmap_memo_remember(struct mnmap_memo *m, const struct mnmap_memo_key *key,
 			 const struct mnmap_location *loc);
+void mnmap_memo_forget_dev(struct mnmap_memo *m, int ifindex);
 bool mnmap_memo_recall(struct mnmap_memo *m, const struct mnmap_memo_key *key,
 		       struct mnmap_location *loc);
 

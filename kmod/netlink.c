@@ -331,8 +331,8 @@ static int mnmap_nl_txn_begin(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	mutex_lock(&mn->lock);
-	ret = mnmap_txn_begin(mn, info->snd_portid, info->attrs[MNMAP_A_REPLACE],
-			      info->extack);
+	ret = mnmap_txn_begin(mn, mnmap_nl_sender(skb), info->snd_portid,
+			      info->attrs[MNMAP_A_REPLACE], info->extack);
 	mnmap_write_unlock(mn);
 	return ret;
 }
@@ -345,7 +345,7 @@ static int mnmap_nl_txn_commit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	mutex_lock(&mn->lock);
-	ret = mnmap_txn_commit(mn, info->snd_portid, &n_maps, info->extack);
+	ret = mnmap_txn_commit(mn, mnmap_nl_sender(skb), &n_maps, info->extack);
 	if (!ret)
 		mnmap_nl_notify_count(net, MNMAP_CMD_TXN_NTF, n_maps);
 	mnmap_write_unlock(mn);
@@ -358,7 +358,7 @@ static int mnmap_nl_txn_abort(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	mutex_lock(&mn->lock);
-	ret = mnmap_txn_abort(mn, info->snd_portid, info->extack);
+	ret = mnmap_txn_abort(mn, mnmap_nl_sender(skb), info->extack);
 	mnmap_write_unlock(mn);
 	return ret;
 }
@@ -373,6 +373,13 @@ static int mnmap_netlink_event(struct notifier_block *nb, unsigned long event,
 	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC)
 		return NOTIFY_DONE;
 	mn = mnmap_net(n->net);
+	/*
+	 * Every generic netlink socket of the namespace closes through here:
+	 * only one that may own the open transaction takes the lock. Its own
+	 * begin, on this socket, was seen before it could close.
+	 */
+	if (!READ_ONCE(mn->staging))
+		return NOTIFY_DONE;
 	mutex_lock(&mn->lock);
 	mnmap_txn_release(mn, n->portid);
 	mnmap_write_unlock(mn);

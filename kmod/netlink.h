@@ -30,6 +30,12 @@ int mnmap_nl_parse_addr(struct nlattr *attr4, struct nlattr *attr6,
 			struct mnmap_addr *addr, struct netlink_ext_ack *extack);
 int mnmap_nl_count_nests(struct genl_info *info, int type);
 
+/* The socket a request came from: what owns a transaction. */
+static inline struct sock *mnmap_nl_sender(const struct sk_buff *skb)
+{
+	return NETLINK_CB(skb).sk;
+}
+
 /*
  * Dump state: a reference on the table being walked, so that a
  * transaction's commit never frees it mid-dump, and a walker across calls.

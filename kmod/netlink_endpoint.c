@@ -19,7 +19,7 @@ static struct netlink_range_validation vni_range = { .max = MNMAP_VNI_MAX };
 static const struct nla_policy endpoint_policy[MNMAP_A_ENDPOINT_MAX + 1] = {
 	[MNMAP_A_ENDPOINT_NAME] = { .type = NLA_NUL_STRING, .len = MNMAP_NAME_MAX_LEN },
 	[MNMAP_A_ENDPOINT_MAC] = NLA_POLICY_ETH_ADDR,
-	[MNMAP_A_ENDPOINT_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MNMAP_A_ENDPOINT_IFINDEX] = { .type = NLA_U32 },	/* 0: none (gone) */
 	[MNMAP_A_ENDPOINT_VTEP_IPV4] = NLA_POLICY_EXACT_LEN(sizeof(__be32)),
 	[MNMAP_A_ENDPOINT_VTEP_IPV6] = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[MNMAP_A_ENDPOINT_VNI] = NLA_POLICY_FULL_RANGE(NLA_U32, &vni_range),
@@ -148,7 +148,10 @@ static int parse_location(struct net *net, struct nlattr **tb,
 	}
 	if (dev) {
 		rcu_read_lock();
-		ret = dev_get_by_index_rcu(net, nla_get_u32(dev)) ? 0 : -ENODEV;
+		/* Index 0: no device (what is left of one that went away). */
+		ret = 0;
+		if (nla_get_u32(dev) && !dev_get_by_index_rcu(net, nla_get_u32(dev)))
+			ret = -ENODEV;
 		rcu_read_unlock();
 		if (ret) {
 			NL_SET_ERR_MSG_ATTR(extack, dev, "no such device");
@@ -258,7 +261,7 @@ int mnmap_nl_endpoint_new(struct sk_buff *skb, struct genl_info *info)
 	if (!added)
 		return -ENOMEM;
 	mutex_lock(&mn->lock);
-	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
+	t = mnmap_table_for_write(mn, mnmap_nl_sender(skb), info->extack);
 	ret = PTR_ERR_OR_ZERO(t);
 	nla_for_each_attr(attr, genlmsg_data(info->genlhdr), genlmsg_len(info->genlhdr), rem) {
 		if (ret || nla_type(attr) != MNMAP_A_ENDPOINT)
@@ -307,13 +310,14 @@ static struct mnmap_endpoint *request_endpoint(struct mnmap_table *t,
  * Lock the namespace and find the endpoint a set or delete names, in the
  * table its changes go to. Returns with the lock held unless it fails.
  */
-static struct mnmap_endpoint *lock_endpoint(struct mnmap_net *mn, struct genl_info *info,
-					    struct nlattr **tb, struct mnmap_table **t)
+static struct mnmap_endpoint *lock_endpoint(struct mnmap_net *mn, const struct sk_buff *skb,
+					    struct genl_info *info, struct nlattr **tb,
+					    struct mnmap_table **t)
 {
 	struct mnmap_endpoint *ep;
 
 	mutex_lock(&mn->lock);
-	*t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
+	*t = mnmap_table_for_write(mn, mnmap_nl_sender(skb), info->extack);
 	ep = IS_ERR(*t) ? ERR_CAST(*t) : request_endpoint(*t, info, tb);
 	if (IS_ERR(ep))
 		mnmap_write_unlock(mn);
@@ -332,7 +336,7 @@ int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_ENDPOINT))
 		return -EINVAL;
-	ep = lock_endpoint(mn, info, tb, &t);
+	ep = lock_endpoint(mn, skb, info, tb, &t);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
 	loc = *mnmap_endpoint_loc(t, ep);
@@ -373,7 +377,7 @@ int mnmap_nl_endpoint_del(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_ENDPOINT))
 		return -EINVAL;
-	ep = lock_endpoint(mn, info, tb, &t);
+	ep = lock_endpoint(mn, skb, info, tb, &t);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
 	if (t != mn->staging && mnmap_nl_listening(mn->net))

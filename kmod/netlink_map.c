@@ -286,7 +286,7 @@ int mnmap_nl_map_new(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	__skb_queue_head_init(&msgs);
 	mutex_lock(&mn->lock);
-	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
+	t = mnmap_table_for_write(mn, mnmap_nl_sender(skb), info->extack);
 	ret = PTR_ERR_OR_ZERO(t) ?: add_batch(mn, t, info, &msgs, &count);
 	if (ret) {
 		__skb_queue_purge(&msgs);
@@ -315,7 +315,7 @@ int mnmap_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	mutex_lock(&mn->lock);
-	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
+	t = mnmap_table_for_write(mn, mnmap_nl_sender(skb), info->extack);
 	ret = PTR_ERR_OR_ZERO(t) ?: mnmap_map_del(t, &spec, &m, &gone, info->extack);
 	if (ret) {
 		NL_SET_BAD_ATTR(info->extack, info->attrs[MNMAP_A_MAP]);
@@ -344,7 +344,7 @@ int mnmap_nl_map_flush(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	mutex_lock(&mn->lock);
-	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
+	t = mnmap_table_for_write(mn, mnmap_nl_sender(skb), info->extack);
 	ret = PTR_ERR_OR_ZERO(t) ?: mnmap_map_flush(t, &count);
 	if (!ret && t != mn->staging) {
 		mn->generation++;

@@ -50,6 +50,8 @@ static void __net_exit mnmap_net_exit(struct net *net)
 	mutex_unlock(&mn->lock);
 	free_percpu(mn->stats);	/* the hooks are gone and a grace period passed */
 	mnmap_memo_free(mn->memo);
+	/* The namespace's devices unregister after this: nothing left to forget. */
+	mn->memo = NULL;
 }
 
 static struct pernet_operations mnmap_net_ops = {
@@ -59,14 +61,42 @@ static struct pernet_operations mnmap_net_ops = {
 	.size = sizeof(struct mnmap_net),
 };
 
-/* The device notifier (vxlan.c) reads the per-namespace state: it comes after. */
+/*
+ * A device of the namespace is going: its ingress hook first, then every
+ * role it had (uplink, VXLAN device, endpoints' place, memo entries), so
+ * that a device made later with the same index inherits none of them.
+ * Called under RTNL, which comes before the namespace's lock.
+ */
+static int device_event(struct notifier_block *nb, unsigned long event, void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct mnmap_net *mn;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	mn = mnmap_net(dev_net(dev));
+	mnmap_vxlan_device_gone(mn, dev);
+	mutex_lock(&mn->lock);
+	mnmap_host_forget_dev(mn, dev->ifindex);
+	mnmap_tables_forget_dev(mn, dev->ifindex);
+	if (mn->memo)
+		mnmap_memo_forget_dev(mn->memo, dev->ifindex);
+	mutex_unlock(&mn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block device_notifier = {
+	.notifier_call = device_event,
+};
+
+/* The device notifier reads the per-namespace state: it comes after. */
 int mnmap_netns_init(void)
 {
 	int ret = register_pernet_subsys(&mnmap_net_ops);
 
 	if (ret)
 		return ret;
-	ret = mnmap_vxlan_init();
+	ret = register_netdevice_notifier(&device_notifier);
 	if (ret)
 		unregister_pernet_subsys(&mnmap_net_ops);
 	return ret;
@@ -74,6 +104,6 @@ int mnmap_netns_init(void)
 
 void mnmap_netns_uninit(void)
 {
-	mnmap_vxlan_uninit();
+	unregister_netdevice_notifier(&device_notifier);
 	unregister_pernet_subsys(&mnmap_net_ops);
 }

@@ -24,9 +24,15 @@ struct mnmap_net {
 	struct mnmap_host __rcu *host;
 	/* The live table; NULL until something is added. */
 	struct mnmap_table __rcu *table;
-	/* An open transaction's table, and the socket that owns it. */
+	/*
+	 * An open transaction's table; the socket that owns it (a reference
+	 * held, so that no new socket can ever be taken for it), that
+	 * socket's port id (all a release notice says), and its last use.
+	 */
 	struct mnmap_table *staging;
+	struct sock *staging_owner;
 	u32 staging_portid;
+	unsigned long staging_used;
 	/* Bumped by every visible change; lets dumps detect interruptions. */
 	u32 generation;
 	/* The data path's hooks, registered once there is a table to serve. */

@@ -32,6 +32,7 @@ struct mnmap_table *mnmap_table_overlay(struct mnmap_table *base)
 		return NULL;
 	refcount_inc(&base->ref);
 	o->base = base;
+	o->writers = base->writers;
 	o->n_endpoints = base->n_endpoints;
 	o->n_maps = base->n_maps;
 	return o;
@@ -98,11 +99,26 @@ struct mnmap_ep_stage *mnmap_ep_stage_touch(struct mnmap_table *o, const char *k
 /* Commit and abort */
 
 /* The location endpoint record @s gives its name at the commit, if new. */
-static const struct mnmap_location *ep_stage_new_loc(const struct mnmap_ep_stage *s)
+static const struct mnmap_location *
+ep_stage_new_loc(struct mnmap_table *t, const struct mnmap_ep_stage *s)
 {
 	if (s->to && s->to != s->from)
-		return rcu_dereference_protected(s->to->loc, true);
+		return mnmap_ep_loc(t, s->to);
 	return s->to ? s->loc : NULL;
+}
+
+/* Whether the overlay's commit would put an endpoint behind device @ifindex. */
+bool mnmap_overlay_uses_dev(struct mnmap_table *o, int ifindex)
+{
+	struct mnmap_ep_stage *s;
+
+	list_for_each_entry(s, &o->staged_endpoints, list) {
+		const struct mnmap_location *l = ep_stage_new_loc(o, s);
+
+		if (l && l->ifindex == ifindex)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -112,7 +128,7 @@ static const struct mnmap_location *ep_stage_new_loc(const struct mnmap_ep_stage
  */
 static int ep_stage_prepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
 {
-	const struct mnmap_location *l = ep_stage_new_loc(s);
+	const struct mnmap_location *l = ep_stage_new_loc(live, s);
 	int ret;
 
 	if (!l)
@@ -127,7 +143,7 @@ static int ep_stage_prepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
 
 static void ep_stage_unprepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
 {
-	const struct mnmap_location *l = ep_stage_new_loc(s);
+	const struct mnmap_location *l = ep_stage_new_loc(live, s);
 
 	if (!l)
 		return;
@@ -147,7 +163,7 @@ static void ep_stage_finish(struct mnmap_table *live, struct mnmap_ep_stage *s)
 	if (!from || (s->to == from && !s->loc))
 		return;
 	if (s->to == from) {
-		old = rcu_dereference_protected(from->loc, true);
+		old = mnmap_ep_loc(live, from);
 		rcu_assign_pointer(from->loc, s->loc);
 		s->loc = NULL;
 		mnmap_epdev_put(live, old->ifindex);

@@ -56,10 +56,13 @@ static void free_map_node(void *ptr, void *arg)
 	kfree(n);
 }
 
-/* Free at once an endpoint no reader can see. */
+/*
+ * Free at once an endpoint no reader can see: never published, or past a
+ * grace period since it was unlinked. Nobody else reaches its location.
+ */
 void mnmap_endpoint_free(struct mnmap_endpoint *ep)
 {
-	mnmap_location_free(rcu_dereference_protected(ep->loc, true));
+	mnmap_location_free(rcu_dereference_protected(ep->loc, 1));
 	free_percpu(ep->stats);
 	kfree(ep);
 }
@@ -235,7 +238,7 @@ const struct mnmap_location *mnmap_endpoint_loc(struct mnmap_table *t,
 
 	if (s && s->from == ep && s->loc)
 		return s->loc;
-	return rcu_dereference_protected(ep->loc, true);
+	return mnmap_ep_loc(t, ep);
 }
 
 /* How many map backends point at @ep, as a writer of @t sees it. */
@@ -303,7 +306,7 @@ static struct mnmap_endpoint *endpoint_new(const char *name,
 
 int mnmap_endpoint_insert(struct mnmap_table *t, struct mnmap_endpoint *ep)
 {
-	int ifindex = rcu_dereference_protected(ep->loc, true)->ifindex;
+	int ifindex = mnmap_ep_loc(t, ep)->ifindex;
 	int ret = mnmap_epdev_get(t, ifindex);
 
 	if (ret)
@@ -364,7 +367,7 @@ static int stage_endpoint_move(struct mnmap_table *o, struct mnmap_endpoint *ep,
 		s->loc = l;
 		return 0;
 	}
-	mnmap_location_free(rcu_dereference_protected(ep->loc, true));
+	mnmap_location_free(mnmap_ep_loc(o, ep));
 	RCU_INIT_POINTER(ep->loc, l);
 	return 0;
 }
@@ -373,7 +376,7 @@ static int stage_endpoint_move(struct mnmap_table *o, struct mnmap_endpoint *ep,
 int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			const struct mnmap_location *loc)
 {
-	struct mnmap_location *old = rcu_dereference_protected(ep->loc, true);
+	struct mnmap_location *old = mnmap_ep_loc(t, ep);
 	struct mnmap_location *l = location_new(loc);
 
 	if (l && t->base)
@@ -1155,10 +1158,52 @@ static int ep_del_from_maps(struct mnmap_table *t, struct mnmap_endpoint *ep)
 	return 0;
 }
 
+/*
+ * No device: @ep's location loses its place in place, for when no new one
+ * can be allocated. Readers see the index or 0, either of which is safe.
+ */
+static void endpoint_detach_in_place(struct mnmap_table *t, struct mnmap_endpoint *ep)
+{
+	struct mnmap_location *loc = mnmap_ep_loc(t, ep);
+
+	mnmap_epdev_put(t, loc->ifindex);
+	WRITE_ONCE(loc->ifindex, 0);
+}
+
+/*
+ * Device @ifindex is gone: the endpoints of @t (a live or a whole table,
+ * not an overlay) that lived behind it keep their name, MAC and maps, but
+ * no place: their packets count as no-device until they are set again. A
+ * device made later with the same index inherits nothing.
+ */
+void mnmap_table_forget_dev(struct mnmap_table *t, int ifindex)
+{
+	struct rhashtable_iter it;
+	struct mnmap_endpoint *ep;
+
+	rhashtable_walk_enter(&t->endpoints, &it);
+	rhashtable_walk_start(&it);
+	while ((ep = rhashtable_walk_next(&it))) {
+		struct mnmap_location detached;
+
+		if (IS_ERR(ep) || mnmap_ep_loc(t, ep)->ifindex != ifindex)
+			continue;
+		/* A move allocates: the walk pauses for it. */
+		rhashtable_walk_stop(&it);
+		detached = *mnmap_ep_loc(t, ep);
+		detached.ifindex = 0;
+		if (mnmap_endpoint_move(t, ep, &detached))
+			endpoint_detach_in_place(t, ep);
+		rhashtable_walk_start(&it);
+	}
+	rhashtable_walk_stop(&it);
+	rhashtable_walk_exit(&it);
+}
+
 /* Take @ep out of table @t: it goes after a grace period. */
 void mnmap_endpoint_retire(struct mnmap_table *t, struct mnmap_endpoint *ep)
 {
-	struct mnmap_location *loc = rcu_dereference_protected(ep->loc, true);
+	struct mnmap_location *loc = mnmap_ep_loc(t, ep);
 
 	mnmap_epdev_put(t, loc->ifindex);
 	mnmap_location_free_rcu(loc);

@@ -139,6 +139,7 @@ struct mnmap_table {
 	u32 n_endpoints;		/* an overlay's: as the commit will leave them */
 	u32 n_maps;
 	struct mnmap_table *base;	/* the table an overlay changes */
+	struct mutex *writers;		/* what its writers hold: for lockdep */
 	struct list_head staged_maps, staged_endpoints;	/* in order of first change */
 };
 
@@ -167,6 +168,8 @@ int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			const struct mnmap_location *loc);
 int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool force,
 		       struct netlink_ext_ack *extack);
+void mnmap_table_forget_dev(struct mnmap_table *t, int ifindex);
+bool mnmap_overlay_uses_dev(struct mnmap_table *overlay, int ifindex);
 
 struct mnmap_map *mnmap_map_find(struct mnmap_table *t, const struct mnmap_key *key);
 int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,

@@ -47,6 +47,10 @@ struct mnmap_ep_stage {
 	struct list_head list;
 };
 
+/* @ep's location, for a writer of @t: it holds the namespace's lock. */
+#define mnmap_ep_loc(t, ep) \
+	rcu_dereference_protected((ep)->loc, lockdep_is_held((t)->writers))
+
 /* table.c */
 struct mnmap_table *mnmap_table_alloc(const struct rhashtable_params *ep_params);
 int mnmap_epdev_get(struct mnmap_table *t, int ifindex);

@@ -15,7 +15,48 @@
 #include "table.h"
 #include "datapath.h"
 
+#include <linux/moduleparam.h>
 #include <linux/netdevice.h>
+#include <net/sock.h>
+
+/*
+ * A transaction idle this long may be aborted when another socket needs
+ * to write to its namespace: an owner that hangs never blocks the others.
+ * Set by the initial namespace's root (module parameters are its own).
+ */
+static unsigned int txn_idle_timeout = 30;
+module_param(txn_idle_timeout, uint, 0644);
+MODULE_PARM_DESC(txn_idle_timeout,
+		 "seconds after which an idle transaction yields to other writers (0: never)");
+
+/* End the open transaction: its table is dropped unless @keep_table. */
+static void txn_close(struct mnmap_net *mn, bool keep_table)
+{
+	if (!keep_table)
+		mnmap_table_put(mn->staging);
+	WRITE_ONCE(mn->staging, NULL);
+	sock_put(mn->staging_owner);
+	mn->staging_owner = NULL;
+}
+
+/* Abort the open transaction if it sat idle past the timeout. */
+static void txn_expire(struct mnmap_net *mn)
+{
+	unsigned int idle = READ_ONCE(txn_idle_timeout);
+
+	if (mn->staging && idle &&
+	    time_after(jiffies, mn->staging_used + (unsigned long)idle * HZ))
+		txn_close(mn, false);
+}
+
+/* Whether @owner's request may use the open transaction; it is in use again. */
+static bool txn_owned_by(struct mnmap_net *mn, const struct sock *owner)
+{
+	if (mn->staging_owner != owner)
+		return false;
+	mn->staging_used = jiffies;
+	return true;
+}
 
 struct mnmap_table *mnmap_live_table(struct mnmap_net *mn)
 {
@@ -36,20 +77,22 @@ struct mnmap_table *mnmap_table_get_live(struct mnmap_net *mn)
 }
 
 /*
- * The table that a change from @portid goes to: the staging table of its
- * own transaction, or the live table (made on first use). While another
- * socket's transaction is open, changes are refused: its commit would
- * silently undo them.
+ * The table that a change from socket @owner goes to: the staging table
+ * of its own transaction, or the live table (made on first use). While
+ * another socket's transaction is open, changes are refused: its commit
+ * would silently undo them.
  */
-struct mnmap_table *mnmap_table_for_write(struct mnmap_net *mn, u32 portid,
+struct mnmap_table *mnmap_table_for_write(struct mnmap_net *mn, const struct sock *owner,
 					  struct netlink_ext_ack *extack)
 {
 	struct mnmap_table *t;
 	int ret;
 
 	lockdep_assert_held(&mn->lock);
+	if (mn->staging && !txn_owned_by(mn, owner))
+		txn_expire(mn);
 	if (mn->staging) {
-		if (mn->staging_portid == portid)
+		if (mn->staging_owner == owner)
 			return mn->staging;
 		NL_SET_ERR_MSG_MOD(extack,
 				   "another socket has a transaction open on this namespace");
@@ -65,6 +108,7 @@ struct mnmap_table *mnmap_table_for_write(struct mnmap_net *mn, u32 portid,
 	t = mnmap_table_new();
 	if (!t)
 		return ERR_PTR(-ENOMEM);
+	t->writers = &mn->lock;
 	rcu_assign_pointer(mn->table, t);
 	return t;
 }
@@ -83,12 +127,14 @@ void mnmap_write_unlock(struct mnmap_net *mn)
 	mutex_unlock(&mn->lock);
 }
 
-int mnmap_txn_begin(struct mnmap_net *mn, u32 portid, bool replace,
+int mnmap_txn_begin(struct mnmap_net *mn, struct sock *owner, u32 portid, bool replace,
 		    struct netlink_ext_ack *extack)
 {
 	struct mnmap_table *live = mnmap_live_table(mn);
+	struct mnmap_table *staging;
 
 	lockdep_assert_held(&mn->lock);
+	txn_expire(mn);
 	if (mn->staging) {
 		NL_SET_ERR_MSG_MOD(extack, "a transaction is already open on this namespace");
 		return -EBUSY;
@@ -98,23 +144,29 @@ int mnmap_txn_begin(struct mnmap_net *mn, u32 portid, bool replace,
 	 * an overlay's second insert per change at the commit.
 	 */
 	if (replace || !live || (!live->n_maps && !live->n_endpoints))
-		mn->staging = mnmap_table_new();
+		staging = mnmap_table_new();
 	else
-		mn->staging = mnmap_table_overlay(live);
-	if (!mn->staging)
+		staging = mnmap_table_overlay(live);
+	if (!staging)
 		return -ENOMEM;
+	staging->writers = &mn->lock;
+	sock_hold(owner);
+	mn->staging_owner = owner;
 	mn->staging_portid = portid;
+	mn->staging_used = jiffies;
+	WRITE_ONCE(mn->staging, staging);
 	return 0;
 }
 
-static int check_owner(struct mnmap_net *mn, u32 portid,
+static int check_owner(struct mnmap_net *mn, const struct sock *owner,
 		       struct netlink_ext_ack *extack)
 {
 	if (!mn->staging) {
-		NL_SET_ERR_MSG_MOD(extack, "no transaction is open");
+		NL_SET_ERR_MSG_MOD(extack,
+				   "no transaction is open (one idle too long is aborted when another socket writes)");
 		return -ENOENT;
 	}
-	if (mn->staging_portid != portid) {
+	if (!txn_owned_by(mn, owner)) {
 		NL_SET_ERR_MSG_MOD(extack, "the open transaction belongs to another socket");
 		return -EBUSY;
 	}
@@ -128,11 +180,10 @@ static int commit_overlay(struct mnmap_net *mn, u32 *n_maps,
 	struct mnmap_table *live = mnmap_live_table(mn);
 	int ret = mnmap_overlay_commit(mn->staging);
 
-	if (ret) {
+	if (ret)
 		NL_SET_ERR_MSG_MOD(extack, "commit failed: the transaction is aborted");
-		mnmap_table_put(mn->staging);
-	}
-	mn->staging = NULL;
+	/* A committed overlay was freed by its commit. */
+	txn_close(mn, !ret);
 	if (ret)
 		return ret;
 	*n_maps = live->n_maps;
@@ -144,14 +195,14 @@ static int commit_overlay(struct mnmap_net *mn, u32 *n_maps,
  * Publish the staged changes: an overlay's key by key, a whole table in
  * one swap, the old one going once no reader can see it.
  */
-int mnmap_txn_commit(struct mnmap_net *mn, u32 portid, u32 *n_maps,
+int mnmap_txn_commit(struct mnmap_net *mn, const struct sock *owner, u32 *n_maps,
 		     struct netlink_ext_ack *extack)
 {
 	struct mnmap_table *old;
 	int ret;
 
 	lockdep_assert_held(&mn->lock);
-	ret = check_owner(mn, portid, extack);
+	ret = check_owner(mn, owner, extack);
 	if (ret)
 		return ret;
 	ret = mnmap_datapath_start(mn);
@@ -162,7 +213,7 @@ int mnmap_txn_commit(struct mnmap_net *mn, u32 portid, u32 *n_maps,
 	old = mnmap_live_table(mn);
 	*n_maps = mn->staging->n_maps;
 	rcu_assign_pointer(mn->table, mn->staging);
-	mn->staging = NULL;
+	txn_close(mn, true);
 	mn->generation++;
 	if (old) {
 		synchronize_net();
@@ -171,26 +222,52 @@ int mnmap_txn_commit(struct mnmap_net *mn, u32 portid, u32 *n_maps,
 	return 0;
 }
 
-int mnmap_txn_abort(struct mnmap_net *mn, u32 portid,
+int mnmap_txn_abort(struct mnmap_net *mn, const struct sock *owner,
 		    struct netlink_ext_ack *extack)
 {
 	int ret;
 
 	lockdep_assert_held(&mn->lock);
-	ret = check_owner(mn, portid, extack);
+	ret = check_owner(mn, owner, extack);
 	if (ret)
 		return ret;
-	mnmap_table_put(mn->staging);
-	mn->staging = NULL;
+	txn_close(mn, false);
 	return 0;
 }
 
-/* The socket @portid closed: drop its transaction, if it had one. */
+/*
+ * A socket with port id @portid closed: drop its transaction, if it had
+ * one. The port id may already be another socket's (it is free before the
+ * notice comes): only a transaction whose owner is dead is the closing
+ * socket's.
+ */
 void mnmap_txn_release(struct mnmap_net *mn, u32 portid)
 {
 	lockdep_assert_held(&mn->lock);
-	if (mn->staging && mn->staging_portid == portid)
-		mnmap_txn_abort(mn, portid, NULL);
+	if (mn->staging && mn->staging_portid == portid &&
+	    sock_flag(mn->staging_owner, SOCK_DEAD))
+		txn_close(mn, false);
+}
+
+/*
+ * Device @ifindex is gone: the live table forgets it. An open transaction
+ * whose commit would put an endpoint behind it is aborted (its owner's
+ * next request says there is none): its commit would bind that endpoint
+ * to whatever device takes the index next.
+ */
+void mnmap_tables_forget_dev(struct mnmap_net *mn, int ifindex)
+{
+	struct mnmap_table *live = mnmap_live_table(mn);
+
+	lockdep_assert_held(&mn->lock);
+	if (live)
+		mnmap_table_forget_dev(live, ifindex);
+	if (!mn->staging)
+		return;
+	if (!mn->staging->base)
+		mnmap_table_forget_dev(mn->staging, ifindex);
+	else if (mnmap_overlay_uses_dev(mn->staging, ifindex))
+		txn_close(mn, false);
 }
 
 /* The namespace is going: nothing can read its tables any more. */
@@ -199,8 +276,8 @@ void mnmap_tables_release(struct mnmap_net *mn)
 	struct mnmap_table *t = mnmap_live_table(mn);
 
 	RCU_INIT_POINTER(mn->table, NULL);
-	mnmap_table_put(mn->staging);
-	mn->staging = NULL;
+	if (mn->staging)
+		txn_close(mn, false);
 	if (t) {
 		synchronize_net();
 		mnmap_table_put(t);

@@ -224,30 +224,9 @@ void mnmap_vxlan_switch(struct mnmap_net *mn, struct nf_hook_ops *ops)
 	mn->vxlan_hook = ops;
 }
 
-/* A device's ingress hook must go before the device does. */
-static int device_event(struct notifier_block *nb, unsigned long event, void *ptr)
+/* A device's ingress hook must go before the device does; under RTNL. */
+void mnmap_vxlan_device_gone(struct mnmap_net *mn, const struct net_device *dev)
 {
-	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct mnmap_net *mn;
-
-	if (event != NETDEV_UNREGISTER)
-		return NOTIFY_DONE;
-	mn = mnmap_net(dev_net(dev));
 	if (mn->vxlan_hook && mn->vxlan_hook->dev == dev)
 		mnmap_vxlan_switch(mn, NULL);
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block device_notifier = {
-	.notifier_call = device_event,
-};
-
-int mnmap_vxlan_init(void)
-{
-	return register_netdevice_notifier(&device_notifier);
-}
-
-void mnmap_vxlan_uninit(void)
-{
-	unregister_netdevice_notifier(&device_notifier);
 }

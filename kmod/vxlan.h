@@ -22,8 +22,6 @@ bool mnmap_vxlan_sender(const struct sk_buff *skb, struct mnmap_addr *vtep, u32 
 void mnmap_vxlan_tunnel_put(struct metadata_dst *md);
 unsigned int mnmap_vxlan_transmit(struct mnmap_net *mn, struct sk_buff *skb,
 				  struct net_device *dev, const struct mnmap_location *loc);
-
-int mnmap_vxlan_init(void);
-void mnmap_vxlan_uninit(void);
+void mnmap_vxlan_device_gone(struct mnmap_net *mn, const struct net_device *dev);
 
 #endif /* _MNMAP_VXLAN_H */

@@ -164,6 +164,28 @@ test_other_transaction_blocks() {
 	[[ $(m map show) ]] || fail "map not added after the transaction ended"
 }
 
+# An owner that leaves its transaction idle past txn_idle_timeout (a
+# module parameter, the initial namespace's) does not block the others:
+# the next writer aborts it, and the owner's commit says so.
+test_idle_transaction_yields() {
+	setup
+	m endpoint add a mac 02:00:00:00:00:01 dev c1
+	echo 2 > /sys/module/mnmap/parameters/txn_idle_timeout
+	ip netns exec h "$NLRAW" --hold-txn 5 commit > /tmp/hold &
+	holder=$!
+	for _ in $(seq 100); do
+		[[ -s /tmp/hold ]] && break
+		sleep 0.1
+	done
+	grep -q ok /tmp/hold || fail "could not open a transaction: $(cat /tmp/hold)"
+	expect_fail "another socket has a transaction open" m map add 198.51.100.1 tcp 80 endpoint a
+	sleep 3
+	m map add 198.51.100.1 tcp 80 endpoint a
+	wait $holder && fail "the idle owner's commit succeeded: $(cat /tmp/hold)"
+	grep -q "no transaction is open" /tmp/hold || fail "the idle owner was told: $(cat /tmp/hold)"
+	[[ $(m map show) ]] || fail "map not added"
+}
+
 # What a request inside a transaction replies: the endpoint as the
 # transaction leaves it, its maps counted with the staged changes.
 test_replies_inside_transaction() {
@@ -192,4 +214,5 @@ run_test "-c checks a batch and applies nothing" test_check_only
 run_test "a restore swaps the whole table at once" test_restore_is_atomic
 run_test "an open transaction blocks other writers and dies with its socket" test_other_transaction_blocks
 run_test "inside a transaction, replies show what its commit will leave" test_replies_inside_transaction
+run_test "an idle transaction yields to other writers after txn_idle_timeout" test_idle_transaction_yields
 finish

@@ -182,6 +182,45 @@ test_only_gateway_routes_tunnel() {
 	(($(stat hosta drop_spoofed) == before)) || fail "mnmap dropped tunnel traffic that is not its own"
 }
 
+# A device that goes takes its roles with it: its endpoint keeps its name,
+# MAC and maps but counts its packets as no-device, and a device made later
+# with the same index (even given the same MAC inside) inherits nothing,
+# nor does one that takes the uplink's index.
+test_device_gone_forgotten() {
+	topology
+	local idx up
+	idx=$(ip -n host -j link show h-c3 | jq '.[0].ifindex')
+	ip -n host link del h-c3
+	[[ $(mnmapctl -n host endpoint show c3) == *" dev none"* ]] ||
+		fail "c3 kept its device: $(mnmapctl -n host endpoint show c3)"
+	ns c4
+	ip -n host link add h-c4 index "$idx" type veth peer name eth0 netns c4
+	ip -n host link set h-c4 up
+	ip -n c4 link set eth0 address 02:00:00:00:00:03 up
+	in_ns c4 nft -f - <<< 'table netdev seen { chain in { type filter hook ingress device eth0 priority 0; tcp dport 80 counter; }; }'
+	in_ns client ncat -w 2 --recv-only 198.51.100.20 80 > /dev/null 2>&1 || true
+	got=$(in_ns c4 nft -j list table netdev seen | jq '[.nftables[].rule?.expr[]?.counter?.packets | numbers] | add // 0')
+	((got == 0)) || fail "a new device with c3's old index got $got packets for c3"
+	(($(mnmapctl -n host -j stats show endpoint c3 | jq '.endpoints[0].stats.drop_no_device') > 0)) ||
+		fail "c3's packets were not counted as no-device"
+	# Set again, explicitly: the endpoint lives there now.
+	mnmapctl -n host endpoint set c3 dev h-c4
+	in_ns client ncat -w 2 --recv-only 198.51.100.20 80 > /dev/null 2>&1 || true
+	got=$(in_ns c4 nft -j list table netdev seen | jq '[.nftables[].rule?.expr[]?.counter?.packets | numbers] | add // 0')
+	((got > 0)) || fail "c3 set to h-c4 got nothing"
+	# save shows what restore can take back.
+	mnmapctl -n host endpoint set c3 dev none
+	mnmapctl -n host save > /tmp/saved
+	grep -qx "endpoint add c3 mac 02:00:00:00:00:03 dev none" /tmp/saved || fail "save: $(grep c3 /tmp/saved)"
+	mnmapctl -n host -b /tmp/saved
+	# The uplink's index, taken by a new device, is not the uplink.
+	up=$(ip -n host -j link show eth0 | jq '.[0].ifindex')
+	ip -n host link del eth0
+	ip -n host link add eth9 index "$up" type dummy
+	[[ $(mnmapctl -n host host show) != *"uplink "* ]] ||
+		fail "the uplink was not forgotten: $(mnmapctl -n host host show)"
+}
+
 for f in 4 6; do
 	family $f
 	run_test "IPv$f: an ICMP error from a container must come from its own address" test_icmp_error_outer_source
@@ -190,4 +229,5 @@ for f in 4 6; do
 	run_test "IPv$f: only the gateway routes what the tunnel brings; it checks ICMP errors' sources" test_only_gateway_routes_tunnel
 done
 run_test "IPv6: link-scope destinations only from what the container owns" test_ipv6_link_scope_source
+run_test "a device that goes takes its roles: a new one with its index inherits nothing" test_device_gone_forgotten
 finish

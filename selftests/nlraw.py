@@ -4,7 +4,9 @@
 without mnmapctl's own checks in the way.
 
     nlraw.py 'req("MAP_NEW", nest("MAP", a4("MAP_ADDR_IPV4", "192.0.2.1"), ...))'
-    nlraw.py --hold-txn SECONDS     open a transaction and keep it open
+    nlraw.py --hold-txn SECONDS [commit]
+                                    open a transaction and keep it open
+                                    (idle), then close or try to commit it
     nlraw.py 'then(req("TXN_BEGIN"), req(...), shown("ENDPOINT", "ENDPOINT_USERS"))'
 
 Requests in one expression go out on one socket (so into its transaction).
@@ -184,6 +186,8 @@ def main():
         rc = report(sock.request("TXN_BEGIN"))
         sys.stdout.flush()
         time.sleep(float(sys.argv[2]))
+        if sys.argv[3:] == ["commit"]:
+            rc = report(sock.request("TXN_COMMIT"))
         return rc
     helpers = dict(nest=nest, s=s, u8=u8, u16=u16, u32=u32, raw=raw, ip=ip, flag=flag,
                    req=lambda cmd, *a: sock.request(cmd, *a), shown=sock.shown, then=then)

@@ -12,7 +12,7 @@ _mnmapctl() {
 	case ${COMP_WORDS[COMP_CWORD-1]} in
 	-n|--netns) COMPREPLY=($(compgen -W "$(ip netns list 2>/dev/null | cut -d' ' -f1)" -- "$cur")); return ;;
 	-b|--batch) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	dev|uplink|vxlan) COMPREPLY=($(compgen -W "$(ls /sys/class/net)" -- "$cur")); return ;;
+	dev|uplink|vxlan) COMPREPLY=($(compgen -W "none $(ls /sys/class/net)" -- "$cur")); return ;;
 	setup|teardown) [[ $obj == container ]] && COMPREPLY=($(compgen -W "$(ip netns list 2>/dev/null | cut -d' ' -f1)" -- "$cur")); return ;;
 	endpoint) [[ $obj == map || $obj == container ]] && COMPREPLY=($(compgen -W "$(mnmapctl -j endpoint show 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
 	esac

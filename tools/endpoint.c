@@ -47,6 +47,9 @@ int print_endpoint(struct ctl *ctl, struct nlattr **top, void *arg)
 	}
 	v4 = tb[MNMAP_A_ENDPOINT_VTEP_IPV4];
 	v6 = tb[MNMAP_A_ENDPOINT_VTEP_IPV6];
+	/* Neither: its device went away; packets to it count as no-device. */
+	if (!tb[MNMAP_A_ENDPOINT_IFINDEX] && !v4 && !v6)
+		print_string("dev", " dev %s", "none");
 	if (v4 || v6) {
 		addr_str(v4 ? AF_INET : AF_INET6, nla_data(v4 ?: v6), buf, sizeof(buf));
 		print_string("vtep", " vtep %s", buf);
@@ -68,6 +71,7 @@ struct endpoint_args {
 	uint8_t mac[6];
 	bool has_mac;
 	unsigned int ifindex;
+	bool has_dev;		/* "dev none" says no device: ifindex 0 */
 	struct addr vtep;
 	uint64_t vni;
 	bool has_vni;
@@ -86,8 +90,9 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 				return error(ctl, "%s: invalid MAC '%s'", what, val);
 			a->has_mac = true;
 		} else if (matches(key, "dev")) {
-			a->ifindex = if_nametoindex(val);
-			if (!a->ifindex)
+			a->has_dev = true;
+			a->ifindex = strcmp(val, "none") ? if_nametoindex(val) : 0;
+			if (!a->ifindex && strcmp(val, "none"))
 				return error(ctl, "%s: device '%s' does not exist", what, val);
 		} else if (matches(key, "vtep")) {
 			if (parse_addr(val, &a->vtep))
@@ -100,7 +105,7 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 			return error(ctl, "%s: unknown keyword '%s'", what, key);
 		}
 	}
-	if (a->ifindex && a->vtep.family)
+	if (a->has_dev && a->vtep.family)
 		return error(ctl, "%s: give dev or vtep, not both", what);
 	if (a->has_vni && !a->vtep.family)
 		return error(ctl, "%s: vni goes with vtep", what);
@@ -114,7 +119,7 @@ static int fill_endpoint(struct ctl *ctl, struct nl_msg *msg, void *arg)
 	(void)ctl;
 	if (nla_put_string(msg, MNMAP_A_ENDPOINT_NAME, a->name) ||
 	    (a->has_mac && nla_put(msg, MNMAP_A_ENDPOINT_MAC, 6, a->mac)) ||
-	    (a->ifindex && nla_put_u32(msg, MNMAP_A_ENDPOINT_IFINDEX, a->ifindex)) ||
+	    (a->has_dev && nla_put_u32(msg, MNMAP_A_ENDPOINT_IFINDEX, a->ifindex)) ||
 	    (a->vtep.family &&
 	     nla_put(msg, a->vtep.family == AF_INET ? MNMAP_A_ENDPOINT_VTEP_IPV4 :
 		     MNMAP_A_ENDPOINT_VTEP_IPV6, addr_len(&a->vtep), a->vtep.bytes)) ||
@@ -145,7 +150,7 @@ static int endpoint_add(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (!a.has_mac)
 		return error(ctl, "endpoint add: missing mac");
-	if (!a.ifindex && !a.vtep.family)
+	if (!a.has_dev && !a.vtep.family)
 		return error(ctl, "endpoint add: missing dev or vtep");
 	return add_object(ctl, MNMAP_CMD_ENDPOINT_NEW, MNMAP_A_ENDPOINT, fill_endpoint,
 			  &a, NULL);

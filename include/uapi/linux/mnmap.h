@@ -88,7 +88,12 @@ enum mnmap_a_endpoint {
 	MNMAP_A_ENDPOINT_NAME = 1,
 	/* The container's MAC address. */
 	MNMAP_A_ENDPOINT_MAC,
-	/* The host-side device of a container on this host. */
+	/*
+	 * The host-side device of a container on this host. 0: none, what an
+	 * endpoint is left with when its device is unregistered (it keeps its
+	 * name, MAC and maps; its packets count as no-device until it is set
+	 * again). A device made later with the same index inherits nothing.
+	 */
 	MNMAP_A_ENDPOINT_IFINDEX,
 	/* The VTEP of the host VM that holds a remote container. */
 	MNMAP_A_ENDPOINT_VTEP_IPV4,
