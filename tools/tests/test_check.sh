@@ -30,6 +30,10 @@ case_() {
 
 case_ "a good batch passes, silently" 0 '' \
 	'flush\n# a comment\n\n  map   add 198.51.100.1 udp 9 endpoint e  # trailing\n\t\nendpoint add e mac 02:00:00:00:00:01 vtep 192.0.2.1\nhost set vtep 192.0.2.9\ncontainer setup c1 endpoint e\ncontainer teardown c1\n'
+case_ "an endpoint whose device went away (dev none) restores" 0 '' \
+	'endpoint add gone mac 02:00:00:00:00:02 dev none\nendpoint set gone dev none\n'
+case_ "dev none is a device: not with a vtep" 1 ':1: endpoint add: give dev or vtep, not both' \
+	'endpoint add x mac 02:00:00:00:00:02 dev none vtep 192.0.2.1\n'
 case_ "a bad line is named" 1 '^mnmapctl: .*/batch:3: map add: invalid address .1\.2\.3\.x.$' \
 	'map add 1.2.3.4 udp 9 endpoint e\n\nmap add 1.2.3.x udp 9 endpoint e\n'
 case_ "a misspelt keyword is named" 1 ':1: map add: unknown keyword .endpint.' \
