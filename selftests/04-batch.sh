@@ -146,16 +146,23 @@ test_restore_is_atomic() {
 	wait $writer
 }
 
-test_other_transaction_blocks() {
-	setup
-	m endpoint add a mac 02:00:00:00:00:01 dev c1
-	ip netns exec h "$NLRAW" --hold-txn 6 > /tmp/hold &
+# hold_txn SECONDS [commit]: a socket of its own opens a transaction in h
+# and holds it (nlraw.py --hold-txn); its pid in $holder, its output in
+# /tmp/hold. Returns once the transaction is open.
+hold_txn() {
+	ip netns exec h "$NLRAW" --hold-txn "$@" > /tmp/hold &
 	holder=$!
 	for _ in $(seq 100); do
 		[[ -s /tmp/hold ]] && break
 		sleep 0.1
 	done
 	grep -q ok /tmp/hold || fail "could not open a transaction: $(cat /tmp/hold)"
+}
+
+test_other_transaction_blocks() {
+	setup
+	m endpoint add a mac 02:00:00:00:00:01 dev c1
+	hold_txn 6
 	expect_fail "another socket has a transaction open" m map add 198.51.100.1 tcp 80 endpoint a
 	expect_fail "a transaction is already open" m flush
 	wait $holder
@@ -171,13 +178,7 @@ test_idle_transaction_yields() {
 	setup
 	m endpoint add a mac 02:00:00:00:00:01 dev c1
 	echo 2 > /sys/module/mnmap/parameters/txn_idle_timeout
-	ip netns exec h "$NLRAW" --hold-txn 5 commit > /tmp/hold &
-	holder=$!
-	for _ in $(seq 100); do
-		[[ -s /tmp/hold ]] && break
-		sleep 0.1
-	done
-	grep -q ok /tmp/hold || fail "could not open a transaction: $(cat /tmp/hold)"
+	hold_txn 5 commit
 	expect_fail "another socket has a transaction open" m map add 198.51.100.1 tcp 80 endpoint a
 	sleep 3
 	m map add 198.51.100.1 tcp 80 endpoint a
