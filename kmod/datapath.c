@@ -26,7 +26,8 @@ enum mnmap_origin mnmap_origin(struct mnmap_net *mn, struct mnmap_table *t,
 {
 	struct mnmap_host *host = rcu_dereference(mn->host);
 
-	if (host && host->uplink_ifindex == dev->ifindex)
+	/* Cleared in place when the device goes (host.c). */
+	if (host && READ_ONCE(host->uplink_ifindex) == dev->ifindex)
 		return MNMAP_FROM_UPLINK;
 	if (mnmap_dev_is_endpoint(t, dev->ifindex))
 		return MNMAP_FROM_ENDPOINT;
@@ -80,14 +81,15 @@ bool mnmap_frame(struct sk_buff *skb, struct net_device *dev, const u8 *mac)
 	eth = eth_hdr(skb);
 	ether_addr_copy(eth->h_dest, to);
 	ether_addr_copy(eth->h_source, dev->dev_addr);
-	skb->dev = dev;
-	skb->pkt_type = PACKET_OUTGOING;
 	/*
 	 * A CHECKSUM_COMPLETE sum (from a NIC, or the tunnel's software check)
-	 * covers the packet, not the header just written: the receiver would
-	 * trust a sum that no longer matches. Forwarded packets drop it.
+	 * covers the packet: it must cover the header just written too, which
+	 * the receiver takes off it again. Left as it was, the receiver would
+	 * trust a sum that no longer matches.
 	 */
-	skb_forward_csum(skb);
+	skb_postpush_rcsum(skb, eth, ETH_HLEN);
+	skb->dev = dev;
+	skb->pkt_type = PACKET_OUTGOING;
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	return true;
@@ -124,11 +126,13 @@ static struct net_device *device_for(struct mnmap_net *mn, const struct mnmap_lo
 				     struct mnmap_endpoint *ep, enum mnmap_origin from,
 				     unsigned int *verdict)
 {
+	/* Cleared in place when the device goes (table.c): read once. */
+	int ifindex = READ_ONCE(loc->ifindex);
 	struct net_device *dev;
 
-	if (loc->ifindex || !loc->vtep.family) {
+	if (ifindex || !loc->vtep.family) {
 		/* No place at all: the endpoint's device went away. */
-		dev = loc->ifindex ? dev_get_by_index_rcu(mn->net, loc->ifindex) : NULL;
+		dev = ifindex ? dev_get_by_index_rcu(mn->net, ifindex) : NULL;
 		if (!dev)
 			*verdict = mnmap_drop(mn, ep, MNMAP_DROP_NO_DEVICE);
 		return dev;
@@ -374,7 +378,10 @@ static unsigned int outside(struct mnmap_net *mn, struct mnmap_table *t,
 {
 	if (from == MNMAP_FROM_ENDPOINT)
 		return send_to_gateway(mn, skb, p);
-	if (from != MNMAP_FROM_VXLAN || !mnmap_addr_managed(t, &p->src))
+	/* An ICMP error is a container's by its outer source as well. */
+	if (from != MNMAP_FROM_VXLAN ||
+	    !(mnmap_addr_managed(t, &p->src) ||
+	      (p->icmp_error && mnmap_addr_managed(t, &p->outer_src))))
 		return NF_ACCEPT;
 	if (!is_gateway(mn))
 		return mnmap_drop(mn, NULL, MNMAP_DROP_REMOTE);

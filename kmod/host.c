@@ -56,7 +56,7 @@ void mnmap_host_forget_dev(struct mnmap_net *mn, int ifindex)
 {
 	struct mnmap_host *host = host_deref(mn);
 
-	if (!host)
+	if (!host || (host->uplink_ifindex != ifindex && host->vxlan_ifindex != ifindex))
 		return;
 	if (host->uplink_ifindex == ifindex)
 		WRITE_ONCE(host->uplink_ifindex, 0);

@@ -92,9 +92,13 @@ static enum mnmap_keys packet_keys(struct sk_buff *skb, struct mnmap_packet *p)
 	if (iph->protocol != IPPROTO_ICMP)
 		return MNMAP_KEYS_ADDR;
 	icmp = skb_header_pointer(skb, off, sizeof(_icmp), &_icmp);
-	if (!icmp || !icmp_is_err(icmp->type) ||
-	    !icmp_error_keys(skb, off + sizeof(*icmp), iph->daddr, &idst, &isrc))
+	if (!icmp)
+		return MNMAP_KEYS_BROKEN;
+	if (!icmp_is_err(icmp->type))
 		return MNMAP_KEYS_ADDR;
+	/* An error always carries the header it is about, from its destination. */
+	if (!icmp_error_keys(skb, off + sizeof(*icmp), iph->daddr, &idst, &isrc))
+		return MNMAP_KEYS_BROKEN;
 	p->outer_src = p->src;
 	p->icmp_error = true;
 	p->dst = idst;

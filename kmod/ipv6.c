@@ -60,7 +60,8 @@ static int transport(const struct sk_buff *skb, unsigned int off, u8 *proto,
 
 	*frag_off = 0;
 	l4 = ipv6_skip_exthdr(skb, off, proto, frag_off);
-	if (l4 < 0 || (*frag_off & htons(IP6_OFFSET)))
+	/* Only each header's first bytes were read: the last may end past the packet. */
+	if (l4 < 0 || l4 > skb->len || (*frag_off & htons(IP6_OFFSET)))
 		return -1;
 	return l4;
 }
@@ -117,9 +118,13 @@ static enum mnmap_keys packet_keys(struct sk_buff *skb, unsigned int l4, u8 prot
 	if (proto != IPPROTO_ICMPV6)
 		return MNMAP_KEYS_ADDR;
 	icmp = skb_header_pointer(skb, l4, sizeof(_icmp), &_icmp);
-	if (!icmp || !icmpv6_is_err(icmp->icmp6_type) ||
-	    !icmp_error_keys(skb, l4 + sizeof(*icmp), &ip6->daddr, &idst, &isrc))
+	if (!icmp)
+		return MNMAP_KEYS_BROKEN;
+	if (!icmpv6_is_err(icmp->icmp6_type))
 		return MNMAP_KEYS_ADDR;
+	/* An error always carries the header it is about, from its destination. */
+	if (!icmp_error_keys(skb, l4 + sizeof(*icmp), &ip6->daddr, &idst, &isrc))
+		return MNMAP_KEYS_BROKEN;
 	p->outer_src = p->src;
 	p->icmp_error = true;
 	p->dst = idst;

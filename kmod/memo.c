@@ -110,10 +110,14 @@ static struct mnmap_memo_slot *way_for(struct mnmap_memo_bucket *b,
 	int most = 0;
 
 	for (int i = 0; i < MNMAP_MEMO_WAYS; i++) {
+		if (live(&b->way[i]) && !memcmp(&b->way[i].key, key, sizeof(*key)))
+			return &b->way[i];
+	}
+	for (int i = 0; i < MNMAP_MEMO_WAYS; i++) {
 		struct mnmap_memo_slot *s = &b->way[i];
 		int held = 0;
 
-		if (!live(s) || !memcmp(&s->key, key, sizeof(*key)))
+		if (!live(s))
 			return s;
 		for (int j = 0; j < MNMAP_MEMO_WAYS; j++)
 			held += same_source(s, &b->way[j]);

@@ -378,7 +378,7 @@ static int mnmap_netlink_event(struct notifier_block *nb, unsigned long event,
 	 * only one that may own the open transaction takes the lock. Its own
 	 * begin, on this socket, was seen before it could close.
 	 */
-	if (!READ_ONCE(mn->staging))
+	if (!READ_ONCE(mn->staging) && !READ_ONCE(mn->lost_owner))
 		return NOTIFY_DONE;
 	mutex_lock(&mn->lock);
 	mnmap_txn_release(mn, n->portid);

@@ -50,7 +50,7 @@ static void __net_exit mnmap_net_exit(struct net *net)
 	mutex_unlock(&mn->lock);
 	free_percpu(mn->stats);	/* the hooks are gone and a grace period passed */
 	mnmap_memo_free(mn->memo);
-	/* The namespace's devices unregister after this: nothing left to forget. */
+	/* Devices unregister before this (pernet device ops go first): tidy only. */
 	mn->memo = NULL;
 }
 

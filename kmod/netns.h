@@ -33,6 +33,14 @@ struct mnmap_net {
 	struct sock *staging_owner;
 	u32 staging_portid;
 	unsigned long staging_used;
+	/*
+	 * The owner of a transaction aborted behind its back (idle too long,
+	 * or a device it named went away), held, and why: its requests are
+	 * refused until it begins again, aborts or closes, so that what it
+	 * sends next never goes live piecemeal.
+	 */
+	struct sock *lost_owner;
+	const char *lost_why;
 	/* Bumped by every visible change; lets dumps detect interruptions. */
 	u32 generation;
 	/* The data path's hooks, registered once there is a table to serve. */

@@ -1180,7 +1180,14 @@ void mnmap_table_forget_dev(struct mnmap_table *t, int ifindex)
 {
 	struct rhashtable_iter it;
 	struct mnmap_endpoint *ep;
+	bool used;
 
+	/* Most devices that go had no endpoint: one probe, not a walk. */
+	rcu_read_lock();
+	used = mnmap_dev_is_endpoint(t, ifindex);
+	rcu_read_unlock();
+	if (!used)
+		return;
 	rhashtable_walk_enter(&t->endpoints, &it);
 	rhashtable_walk_start(&it);
 	while ((ep = rhashtable_walk_next(&it))) {

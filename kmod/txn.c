@@ -39,14 +39,49 @@ static void txn_close(struct mnmap_net *mn, bool keep_table)
 	mn->staging_owner = NULL;
 }
 
-/* Abort the open transaction if it sat idle past the timeout. */
-static void txn_expire(struct mnmap_net *mn)
+/* Forget the owner of a transaction that was aborted behind its back. */
+static void txn_forget_lost(struct mnmap_net *mn)
+{
+	if (!mn->lost_owner)
+		return;
+	sock_put(mn->lost_owner);
+	WRITE_ONCE(mn->lost_owner, NULL);
+}
+
+/*
+ * Abort the open transaction behind its owner's back: the owner is told
+ * @why at its next request, which is refused (see struct mnmap_net).
+ */
+static void txn_lose(struct mnmap_net *mn, const char *why)
+{
+	txn_forget_lost(mn);
+	mnmap_table_put(mn->staging);
+	WRITE_ONCE(mn->staging, NULL);
+	WRITE_ONCE(mn->lost_owner, mn->staging_owner);	/* its reference too */
+	mn->staging_owner = NULL;
+	mn->lost_why = why;
+}
+
+/* Why a transaction was aborted behind its owner's back, as extack says it. */
+#define TXN_LOST_IDLE KBUILD_MODNAME ": transaction aborted: idle longer than txn_idle_timeout"
+#define TXN_LOST_DEVICE KBUILD_MODNAME ": transaction aborted: a device it named went away"
+
+/* Refuse a request of @owner, whose transaction was aborted behind its back. */
+static int txn_refuse_lost(struct mnmap_net *mn, struct netlink_ext_ack *extack)
+{
+	if (extack)
+		extack->_msg = mn->lost_why;	/* a string literal, as the macros want */
+	return -ECANCELED;
+}
+
+/* Abort the open transaction of another socket than @owner if it sat idle too long. */
+static void txn_expire(struct mnmap_net *mn, const struct sock *owner)
 {
 	unsigned int idle = READ_ONCE(txn_idle_timeout);
 
-	if (mn->staging && idle &&
+	if (mn->staging && mn->staging_owner != owner && idle &&
 	    time_after(jiffies, mn->staging_used + (unsigned long)idle * HZ))
-		txn_close(mn, false);
+		txn_lose(mn, TXN_LOST_IDLE);
 }
 
 /* Whether @owner's request may use the open transaction; it is in use again. */
@@ -89,10 +124,11 @@ struct mnmap_table *mnmap_table_for_write(struct mnmap_net *mn, const struct soc
 	int ret;
 
 	lockdep_assert_held(&mn->lock);
-	if (mn->staging && !txn_owned_by(mn, owner))
-		txn_expire(mn);
+	if (mn->lost_owner == owner)
+		return ERR_PTR(txn_refuse_lost(mn, extack));
+	txn_expire(mn, owner);
 	if (mn->staging) {
-		if (mn->staging_owner == owner)
+		if (txn_owned_by(mn, owner))
 			return mn->staging;
 		NL_SET_ERR_MSG_MOD(extack,
 				   "another socket has a transaction open on this namespace");
@@ -134,7 +170,10 @@ int mnmap_txn_begin(struct mnmap_net *mn, struct sock *owner, u32 portid, bool r
 	struct mnmap_table *staging;
 
 	lockdep_assert_held(&mn->lock);
-	txn_expire(mn);
+	/* Beginning again is how an owner whose transaction was lost goes on. */
+	if (mn->lost_owner == owner)
+		txn_forget_lost(mn);
+	txn_expire(mn, owner);
 	if (mn->staging) {
 		NL_SET_ERR_MSG_MOD(extack, "a transaction is already open on this namespace");
 		return -EBUSY;
@@ -161,9 +200,14 @@ int mnmap_txn_begin(struct mnmap_net *mn, struct sock *owner, u32 portid, bool r
 static int check_owner(struct mnmap_net *mn, const struct sock *owner,
 		       struct netlink_ext_ack *extack)
 {
+	if (mn->lost_owner == owner) {
+		/* Told once: its commit or abort ends what it was doing. */
+		txn_refuse_lost(mn, extack);
+		txn_forget_lost(mn);
+		return -ECANCELED;
+	}
 	if (!mn->staging) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "no transaction is open (one idle too long is aborted when another socket writes)");
+		NL_SET_ERR_MSG_MOD(extack, "no transaction is open");
 		return -ENOENT;
 	}
 	if (!txn_owned_by(mn, owner)) {
@@ -247,6 +291,8 @@ void mnmap_txn_release(struct mnmap_net *mn, u32 portid)
 	if (mn->staging && mn->staging_portid == portid &&
 	    sock_flag(mn->staging_owner, SOCK_DEAD))
 		txn_close(mn, false);
+	if (mn->lost_owner && sock_flag(mn->lost_owner, SOCK_DEAD))
+		txn_forget_lost(mn);
 }
 
 /*
@@ -267,7 +313,7 @@ void mnmap_tables_forget_dev(struct mnmap_net *mn, int ifindex)
 	if (!mn->staging->base)
 		mnmap_table_forget_dev(mn->staging, ifindex);
 	else if (mnmap_overlay_uses_dev(mn->staging, ifindex))
-		txn_close(mn, false);
+		txn_lose(mn, TXN_LOST_DEVICE);
 }
 
 /* The namespace is going: nothing can read its tables any more. */
@@ -278,6 +324,7 @@ void mnmap_tables_release(struct mnmap_net *mn)
 	RCU_INIT_POINTER(mn->table, NULL);
 	if (mn->staging)
 		txn_close(mn, false);
+	txn_forget_lost(mn);
 	if (t) {
 		synchronize_net();
 		mnmap_table_put(t);

@@ -27,10 +27,12 @@
 struct net_device *mnmap_vxlan_dev(struct mnmap_net *mn)
 {
 	struct mnmap_host *host = rcu_dereference(mn->host);
+	/* Cleared in place when the device goes (host.c). */
+	int ifindex = host ? READ_ONCE(host->vxlan_ifindex) : 0;
 
-	if (!host || !host->vxlan_ifindex)
+	if (!ifindex)
 		return NULL;
-	return dev_get_by_index_rcu(mn->net, host->vxlan_ifindex);
+	return dev_get_by_index_rcu(mn->net, ifindex);
 }
 
 /*

@@ -173,18 +173,22 @@ test_other_transaction_blocks() {
 
 # An owner that leaves its transaction idle past txn_idle_timeout (a
 # module parameter, the initial namespace's) does not block the others:
-# the next writer aborts it, and the owner's commit says so.
+# the next writer aborts it. The owner's next change is refused, not made
+# live: its batch was to land whole or not at all.
 test_idle_transaction_yields() {
 	setup
 	m endpoint add a mac 02:00:00:00:00:01 dev c1
 	echo 2 > /sys/module/mnmap/parameters/txn_idle_timeout
-	hold_txn 5 commit
+	hold_txn 5 "then(req('MAP_NEW', nest('MAP', ip('MAP_ADDR_IPV4', '198.51.100.1'),
+		u8('MAP_PROTO', 6), u16('MAP_PORT_FIRST', 81), s('MAP_ENDPOINT', 'a'))), req('TXN_COMMIT'))"
 	expect_fail "another socket has a transaction open" m map add 198.51.100.1 tcp 80 endpoint a
 	sleep 3
 	m map add 198.51.100.1 tcp 80 endpoint a
-	wait $holder && fail "the idle owner's commit succeeded: $(cat /tmp/hold)"
-	grep -q "no transaction is open" /tmp/hold || fail "the idle owner was told: $(cat /tmp/hold)"
-	[[ $(m map show) ]] || fail "map not added"
+	wait $holder && fail "the idle owner's change went through: $(cat /tmp/hold)"
+	grep -q "transaction aborted: idle longer than txn_idle_timeout" /tmp/hold || fail "the idle owner was told: $(cat /tmp/hold)"
+	m -j map show | jq -e 'map(.port) | index(80) != null' > /dev/null || fail "map 80 not added: $(m map show)"
+	m -j map show | jq -e 'map(.port) | index(81) == null' > /dev/null ||
+		fail "the aborted owner's change went live: $(m map show)"
 }
 
 # What a request inside a transaction replies: the endpoint as the

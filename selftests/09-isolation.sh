@@ -17,13 +17,14 @@ PKT=$MNMAP_TOP/selftests/pkt.py
 family() {
 	FAM=$1
 	if ((FAM == 4)); then
-		SHARED=198.51.100.10 B2=198.51.100.30 CLIENT=192.0.2.2 FORGED=192.0.2.66
+		SHARED=198.51.100.10 OTHER=198.51.100.20 B2=198.51.100.30 CLIENT=192.0.2.2 FORGED=192.0.2.66
 		UNMANAGED=203.0.114.50 IP=ip4 L3=ip ICMP=ICMP L4ICMP=icmp
-		FRAG_NEEDED="icmp4(3, 4, inner(%s), 1280)"
+		FRAG_NEEDED="icmp4(3, 4, inner(%s), 1280)" CUT_ERROR="icmp4(3, 4, b'\\x45' + bytes(7), 1280)"
 	else
-		SHARED=2001:db8:100::10 B2=2001:db8:100::30 CLIENT=2001:db8:c::2 FORGED=2001:db8:c::66
+		SHARED=2001:db8:100::10 OTHER=2001:db8:100::20 B2=2001:db8:100::30 CLIENT=2001:db8:c::2
+		FORGED=2001:db8:c::66
 		UNMANAGED=2001:db8:2::50 IP=ip6 L3=ip6 ICMP=ICMP6 L4ICMP=ipv6-icmp
-		FRAG_NEEDED="icmp6(2, 0, inner(%s), 1280)"
+		FRAG_NEEDED="icmp6(2, 0, inner(%s), 1280)" CUT_ERROR="icmp6(2, 0, b'\\x60' + bytes(7), 1280)"
 	fi
 }
 family 4
@@ -77,6 +78,12 @@ test_icmp_error_outer_source() {
 	# shellcheck disable=SC2059
 	from_c1 "$IP(\"$SHARED\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$about"))"
 	(($(seen own) == 1)) || fail "c1's own ICMP error about its flow did not leave the host"
+	# An error that carries no usable header is nobody's, even from a
+	# managed address (c3's).
+	watch c3 $L3 saddr $OTHER
+	from_c1 "$IP(\"$OTHER\", \"$CLIENT\", $ICMP, $CUT_ERROR)"
+	(($(seen c3) == 0)) || fail "an ICMP error without a usable header left from c3's address"
+	(($(stat host drop_spoofed) == before + 2)) || fail "it was not counted as spoofed"
 }
 
 # Endpoints that share a device are told apart by the frame's source MAC:
@@ -131,12 +138,15 @@ test_incomplete_l4() {
 	before=$(stat host drop_spoofed)
 	from_c1 "$IP(\"$SHARED\", \"$CLIENT\", TCP, tcp(25000, 7001, cut=3))"
 	from_c1 "$IP(\"$SHARED\", \"$CLIENT\", UDP, b'\\x61\\xa8\\x1b')"
+	from_c1 "$IP(\"$SHARED\", \"$CLIENT\", $ICMP, b'\\x03')"
 	if ((FAM == 6)); then
-		# Destination options that say 16 bytes and carry 8.
+		# Destination options that say 16 bytes and carry 8, before UDP
+		# and before ICMPv6.
 		from_c1 "ip6(\"$SHARED\", \"$CLIENT\", 60, b'', exthdrs=bytes([17, 1]) + bytes(6))"
+		from_c1 "ip6(\"$SHARED\", \"$CLIENT\", 60, b'', exthdrs=bytes([58, 1]) + bytes(6))"
 	fi
 	(($(seen cut) == 0)) || fail "a packet with an incomplete transport header left the host"
-	(($(stat host drop_spoofed) == before + (FAM == 6 ? 3 : 2))) ||
+	(($(stat host drop_spoofed) == before + (FAM == 6 ? 5 : 3))) ||
 		fail "incomplete transport headers not counted as spoofed"
 }
 
@@ -158,6 +168,12 @@ test_only_gateway_routes_tunnel() {
 	into_hosta "$IP(\"$B2\", \"$CLIENT\", UDP, udp(45000, 7001, b'x'))"
 	(($(seen b2) == 0)) || fail "hosta, not the gateway, routed b2's tunnelled packet out"
 	(($(stat hosta drop_remote) == before + 1)) || fail "the drop was not counted as remote"
+	# Nor an ICMP error from b2 about a flow of an unmanaged address.
+	local stray="$IP(\"$CLIENT\", \"$UNMANAGED\", UDP, udp(7000, 53))"
+	# shellcheck disable=SC2059
+	into_hosta "$IP(\"$B2\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$stray"))"
+	(($(seen b2) == 0)) || fail "hosta, not the gateway, routed b2's ICMP error out"
+	(($(stat hosta drop_remote) == before + 2)) || fail "the error's drop was not counted as remote"
 	mnmapctl -n hosta host set gateway "$(vtep hosta)"
 	into_hosta "$IP(\"$B2\", \"$CLIENT\", UDP, udp(45000, 7001, b'x'))"
 	(($(seen b2) == 1)) || fail "hosta, the gateway, did not route b2's packet out"
@@ -176,6 +192,12 @@ test_only_gateway_routes_tunnel() {
 	# shellcheck disable=SC2059
 	into_hosta "$IP(\"$B2\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$about"))"
 	(($(seen b2) == 2)) || fail "the gateway did not route b2's own ICMP error"
+	# An error from b2's address about an unmanaged address's flow is not
+	# about b2's own: spoofed.
+	# shellcheck disable=SC2059
+	into_hosta "$IP(\"$B2\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$stray"))"
+	(($(seen b2) == 2)) || fail "the gateway routed b2's error about an unmanaged flow"
+	(($(stat hosta drop_spoofed) == before + 3)) || fail "the error about an unmanaged flow was not counted"
 	# Neither a managed source nor a managed destination: not mnmap's.
 	before=$(stat hosta drop_spoofed)
 	into_hosta "$IP(\"$UNMANAGED\", \"$CLIENT\", UDP, udp(1, 7001, b'x'))"

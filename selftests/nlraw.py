@@ -4,9 +4,10 @@
 without mnmapctl's own checks in the way.
 
     nlraw.py 'req("MAP_NEW", nest("MAP", a4("MAP_ADDR_IPV4", "192.0.2.1"), ...))'
-    nlraw.py --hold-txn SECONDS [commit]
+    nlraw.py --hold-txn SECONDS [EXPR]
                                     open a transaction and keep it open
-                                    (idle), then close or try to commit it
+                                    (idle), then close it, or go on with
+                                    EXPR (as below) on the same socket
     nlraw.py 'then(req("TXN_BEGIN"), req(...), shown("ENDPOINT", "ENDPOINT_USERS"))'
 
 Requests in one expression go out on one socket (so into its transaction).
@@ -182,15 +183,15 @@ def report(result):
 
 def main():
     sock = Sock()
+    helpers = dict(nest=nest, s=s, u8=u8, u16=u16, u32=u32, raw=raw, ip=ip, flag=flag,
+                   req=lambda cmd, *a: sock.request(cmd, *a), shown=sock.shown, then=then)
     if sys.argv[1] == "--hold-txn":
         rc = report(sock.request("TXN_BEGIN"))
         sys.stdout.flush()
         time.sleep(float(sys.argv[2]))
-        if sys.argv[3:] == ["commit"]:
-            rc = report(sock.request("TXN_COMMIT"))
+        if len(sys.argv) > 3:
+            rc = report(eval(sys.argv[3], helpers))
         return rc
-    helpers = dict(nest=nest, s=s, u8=u8, u16=u16, u32=u32, raw=raw, ip=ip, flag=flag,
-                   req=lambda cmd, *a: sock.request(cmd, *a), shown=sock.shown, then=then)
     return report(eval(sys.argv[1], helpers))
 
 
