@@ -10,6 +10,13 @@
 #include <net/genetlink.h>
 #include <net/ip_tunnels.h>
 
+/* What a family's pre_doit is given (struct mnmap_genl_ops): 6.2 split the ops. */
+#ifdef MNMAP_HAVE_GENL_SPLIT_OPS
+#define mnmap_genl_ops genl_split_ops
+#else
+#define mnmap_genl_ops genl_ops
+#endif
+
 /* The request attributes of a dump, as parsed by the op's policy. */
 static inline struct nlattr **mnmap_dump_attrs(struct netlink_callback *cb)
 {

@@ -145,6 +145,63 @@ void mnmap_nl_notify_count(struct net *net, u8 cmd, u32 count)
 		mnmap_nl_notify(net, skb);
 }
 
+/*
+ * Refuse an attribute given twice among the @len bytes at @head, but for
+ * types in @multi. Netlink's parsers keep the last of duplicates: the
+ * contract says a duplicated single attribute rejects the request.
+ */
+static int refuse_duplicates(const struct nlattr *head, int len, u64 multi,
+			     struct netlink_ext_ack *extack)
+{
+	const struct nlattr *attr;
+	u64 seen = 0;
+	int rem;
+
+	nla_for_each_attr(attr, head, len, rem) {
+		int type = nla_type(attr);
+
+		if (type >= 64)	/* beyond every policy: the parser refuses it */
+			continue;
+		if (seen & BIT_ULL(type) & ~multi) {
+			NL_SET_ERR_MSG_ATTR(extack, attr, "attribute given twice");
+			return -EINVAL;
+		}
+		seen |= BIT_ULL(type);
+	}
+	return 0;
+}
+
+/*
+ * Before any request: no attribute twice, at the top (but the endpoints
+ * and maps of a batch add) or inside the nests it carries.
+ */
+static int mnmap_nl_pre_doit(const struct mnmap_genl_ops *ops, struct sk_buff *skb,
+			     struct genl_info *info)
+{
+	const struct nlattr *head = genlmsg_data(info->genlhdr), *attr;
+	int len = genlmsg_len(info->genlhdr), rem, ret;
+	u64 multi = 0;
+
+	BUILD_BUG_ON(MNMAP_A_MAX >= 64 || MNMAP_A_MAP_MAX >= 64 ||
+		     MNMAP_A_ENDPOINT_MAX >= 64 || MNMAP_A_HOST_MAX >= 64);
+	if (info->genlhdr->cmd == MNMAP_CMD_ENDPOINT_NEW)
+		multi = BIT_ULL(MNMAP_A_ENDPOINT);
+	if (info->genlhdr->cmd == MNMAP_CMD_MAP_NEW)
+		multi = BIT_ULL(MNMAP_A_MAP);
+	ret = refuse_duplicates(head, len, multi, info->extack);
+	if (ret)
+		return ret;
+	nla_for_each_attr(attr, head, len, rem) {
+		if (nla_type(attr) != MNMAP_A_MAP && nla_type(attr) != MNMAP_A_ENDPOINT &&
+		    nla_type(attr) != MNMAP_A_HOST)
+			continue;
+		ret = refuse_duplicates(nla_data(attr), nla_len(attr), 0, info->extack);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 /* How many top-level attributes of @type the request carries. */
 int mnmap_nl_count_nests(struct genl_info *info, int type)
 {
@@ -588,6 +645,7 @@ struct genl_family mnmap_family __ro_after_init = {
 	.netnsok = true,
 	.parallel_ops = true,
 	.module = THIS_MODULE,
+	.pre_doit = mnmap_nl_pre_doit,
 	.ops = mnmap_nl_ops,
 	.n_ops = ARRAY_SIZE(mnmap_nl_ops),
 	.mcgrps = mnmap_mcgrps,

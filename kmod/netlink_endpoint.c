@@ -10,7 +10,6 @@
 #include "stats.h"
 #include "txn.h"
 
-#include <linux/ctype.h>
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 
@@ -108,6 +107,13 @@ static void notify_endpoint(struct mnmap_net *mn, const struct mnmap_endpoint *e
 }
 
 /* 1-64 characters of A-Za-z0-9 and "_.:-" (the policy bounds the length). */
+/* The contract's letters: ASCII only (the kernel's isalnum() knows Latin-1). */
+static bool name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == ':' || c == '-';
+}
+
 static int check_name(struct nlattr *attr, struct netlink_ext_ack *extack)
 {
 	const char *name = nla_data(attr);
@@ -117,7 +123,7 @@ static int check_name(struct nlattr *attr, struct netlink_ext_ack *extack)
 		return -EINVAL;
 	}
 	for (; *name; name++) {
-		if (!isalnum(*name) && !strchr("_.:-", *name)) {
+		if (!name_char(*name)) {
 			NL_SET_ERR_MSG_ATTR(extack, attr,
 					    "endpoint name may only hold A-Za-z0-9 and _.:-");
 			return -EINVAL;
