@@ -75,12 +75,41 @@ static int put_map(struct sk_buff *skb, const struct mnmap_map *m)
 	return 0;
 }
 
+/* What put_map() puts for a map of @n endpoints whose names take @names. */
+static size_t map_size(u32 n, size_t names)
+{
+	return nla_total_size(0) +			/* MNMAP_A_MAP */
+	       nla_total_size(sizeof(u32)) +		/* tenant */
+	       nla_total_size(sizeof(struct in6_addr)) +
+	       nla_total_size(sizeof(u8)) +		/* proto */
+	       2 * nla_total_size(sizeof(u16)) +	/* ports */
+	       n * (nla_total_size(0) + nla_total_size(sizeof(u32))) + names +
+	       nla_total_size(0) + 2 * nla_total_size_64bit(sizeof(u64));	/* stats */
+}
+
+/* The largest map message: every endpoint of a full map named at full length. */
+static size_t map_size_max(void)
+{
+	return map_size(MNMAP_MAP_ENDPOINTS_MAX,
+			MNMAP_MAP_ENDPOINTS_MAX * nla_total_size(MNMAP_NAME_MAX_LEN + 1));
+}
+
+static size_t map_msg_size(const struct mnmap_map *m)
+{
+	size_t names = 0;
+
+	for (int i = 0; i < m->n_backends; i++)
+		names += nla_total_size(strlen(m->backends[i].ep->name) + 1);
+	return map_size(m->n_backends, names);
+}
+
+/* A message sized to the map: a full one takes more than NLMSG_GOODSIZE. */
 static struct sk_buff *map_msg(const struct mnmap_map *m, u32 portid, u32 seq, u8 cmd)
 {
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = mnmap_nl_msg(portid, seq, cmd, &hdr);
+	skb = mnmap_nl_msg_sized(map_msg_size(m), portid, seq, cmd, &hdr);
 	if (!skb)
 		return NULL;
 	if (put_map(skb, m)) {
@@ -444,6 +473,8 @@ int mnmap_nl_map_dump_start(struct netlink_callback *cb)
 	}
 	d = (struct mnmap_dump *)cb->args[0];
 	d->filter = f;
+	/* Every dump message has room for the largest map. */
+	cb->min_dump_alloc = nlmsg_total_size(GENL_HDRLEN + map_size_max());
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include <linux/netdevice.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/vmalloc.h>
 
 static_assert(sizeof(struct mnmap_key) == 28);
@@ -862,8 +863,9 @@ static int map_add_check(const struct mnmap_map *old, const struct mnmap_map_spe
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already in this map");
 		return -EEXIST;
 	}
-	if (old->n_backends == U16_MAX) {
-		NL_SET_ERR_MSG_MOD(extack, "too many endpoints in this map");
+	if (old->n_backends >= MNMAP_MAP_ENDPOINTS_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "a map holds at most "
+				   __stringify(MNMAP_MAP_ENDPOINTS_MAX) " endpoints");
 		return -ENOSPC;
 	}
 	return 0;

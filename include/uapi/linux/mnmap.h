@@ -24,6 +24,12 @@
 #define MNMAP_NAME_MAX_LEN	64
 #define MNMAP_VNI_MAX	16777215
 #define MNMAP_WEIGHT_MAX	65535
+/*
+ * Most endpoints one map holds, so that the map, every endpoint named
+ * at full length, fits in one message (about 22 KB; nested attributes
+ * stop at 64 KB). Replies, events and dump messages are sized to it.
+ */
+#define MNMAP_MAP_ENDPOINTS_MAX	256
 #define MNMAP_MCGRP_EVENTS	"events"
 
 /* Top-level attributes of every mnmap message. */
