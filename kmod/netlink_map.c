@@ -26,6 +26,7 @@ static const struct nla_policy map_policy[MNMAP_A_MAP_MAX + 1] = {
 	[MNMAP_A_MAP_ENDPOINT] = { .type = NLA_NUL_STRING, .len = MNMAP_NAME_MAX_LEN },
 	[MNMAP_A_MAP_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &weight_range),
 	[MNMAP_A_MAP_STATS] = { .type = NLA_REJECT, .reject_message = "stats are read-only" },
+	[MNMAP_A_MAP_COUNTERS] = { .type = NLA_FLAG },
 	[MNMAP_A_MAP_BACKEND] = {
 		.type = NLA_REJECT,
 		.reject_message = "backends are read-only: add endpoints one by one",
@@ -66,7 +67,9 @@ static int put_map(struct sk_buff *skb, const struct mnmap_map *m)
 	      (k->port && (nla_put_u16(skb, MNMAP_A_MAP_PORT_FIRST, k->port) ||
 			   nla_put_u16(skb, MNMAP_A_MAP_PORT_LAST, m->port_last))) ||
 	      put_backends(skb, m) ||
-	      mnmap_traffic_put(skb, MNMAP_A_MAP_STATS, m->traffic.pcpu);
+	      (m->traffic.pcpu &&
+	       (nla_put_flag(skb, MNMAP_A_MAP_COUNTERS) ||
+		mnmap_traffic_put(skb, MNMAP_A_MAP_STATS, m->traffic.pcpu)));
 	if (ret) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -84,6 +87,7 @@ static size_t map_size(u32 n, size_t names)
 	       nla_total_size(sizeof(u8)) +		/* proto */
 	       2 * nla_total_size(sizeof(u16)) +	/* ports */
 	       n * (nla_total_size(0) + nla_total_size(sizeof(u32))) + names +
+	       nla_total_size(0) +			/* counters */
 	       nla_total_size(0) + 2 * nla_total_size_64bit(sizeof(u64));	/* stats */
 }
 
@@ -221,6 +225,10 @@ static int parse_spec(struct nlattr *nest, struct mnmap_map_spec *spec, bool add
 		NL_SET_ERR_MSG_ATTR(extack, tb[MNMAP_A_MAP_WEIGHT], "weight only goes with add");
 		return -EINVAL;
 	}
+	if (!add && tb[MNMAP_A_MAP_COUNTERS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MNMAP_A_MAP_COUNTERS], "counters only go with add");
+		return -EINVAL;
+	}
 	ret = parse_key_addr(tb, &spec->key, extack) ?:
 	      parse_proto(tb, &spec->key, extack) ?:
 	      parse_ports(tb, spec, extack);
@@ -231,6 +239,7 @@ static int parse_spec(struct nlattr *nest, struct mnmap_map_spec *spec, bool add
 	if (tb[MNMAP_A_MAP_ENDPOINT])
 		spec->endpoint = nla_data(tb[MNMAP_A_MAP_ENDPOINT]);
 	spec->weight = tb[MNMAP_A_MAP_WEIGHT] ? nla_get_u32(tb[MNMAP_A_MAP_WEIGHT]) : 1;
+	spec->counters = nla_get_flag(tb[MNMAP_A_MAP_COUNTERS]);
 	return 0;
 }
 

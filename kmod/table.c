@@ -514,6 +514,7 @@ static void map_free_now(struct mnmap_map *m)
 bool mnmap_same_traffic(const struct mnmap_node *a, const struct mnmap_node *b)
 {
 	return a && b && mnmap_node_is_map(a) && mnmap_node_is_map(b) &&
+	       container_of(a, struct mnmap_map, n)->traffic.pcpu &&
 	       container_of(a, struct mnmap_map, n)->traffic.pcpu ==
 	       container_of(b, struct mnmap_map, n)->traffic.pcpu;
 }
@@ -859,6 +860,11 @@ static int map_add_check(const struct mnmap_map *old, const struct mnmap_map_spe
 		NL_SET_ERR_MSG_MOD(extack, "a port range belongs to one endpoint: already mapped");
 		return -EEXIST;
 	}
+	if (spec->counters && !old->traffic.pcpu) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "this map has no counters: they are chosen when the map is made");
+		return -EINVAL;
+	}
 	if (backend_index(old, ep) >= 0) {
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already in this map");
 		return -EEXIST;
@@ -894,7 +900,7 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	if (!old) {
 		m->backends[0].ep = ep;
 		m->backends[0].weight = spec->weight;
-		if (mnmap_traffic_get(&m->traffic)) {
+		if (spec->counters && mnmap_traffic_get(&m->traffic)) {
 			kfree(m);
 			return -ENOMEM;
 		}

@@ -148,6 +148,7 @@ struct mnmap_map_spec {
 	u16 port_last;
 	const char *endpoint;
 	u32 weight;
+	bool counters;			/* add: the map counts its traffic */
 };
 
 struct mnmap_table *mnmap_table_new(void);

@@ -3,7 +3,7 @@
 #
 # Memory and limits: a map holds at most MNMAP_MAP_ENDPOINTS_MAX endpoints,
 # and a full one, every name at full length, goes through replies, events,
-# dumps and save -> restore whole.
+# dumps and save -> restore whole; per-map counters are opt-in.
 source "$(dirname "$0")/lib.sh"
 
 m() { mnmapctl -n h "$@"; }
@@ -69,6 +69,53 @@ test_full_map_save_restore() {
 	diff <(m save) /tmp/saved || fail "restore differs from save"
 }
 
+test_counters() {
+	ns h
+	ip -n h link add c1 type veth peer name c1p
+	m endpoint add a mac 02:00:00:00:00:01 dev c1
+	m endpoint add b mac 02:00:00:00:00:02 vtep 192.0.2.2
+	m map add 198.51.100.1 tcp 80 endpoint a
+	m map add 198.51.100.1 tcp 81 endpoint a counters
+	m map add 198.51.100.1 tcp 81 endpoint b
+	m map add 198.51.100.1 tcp 20000-20999 endpoint a counters
+	# Without: nothing to show, and stats say so, text and JSON.
+	[[ $(m stats show map 198.51.100.1 tcp 80) == "map 198.51.100.1 tcp 80 counters off" ]] ||
+		fail "$(m stats show map 198.51.100.1 tcp 80)"
+	json=$(m -j stats show map 198.51.100.1 tcp 80)
+	[[ $(jq '.maps[0].counters' <<< "$json") == false &&
+	   $(jq '.maps[0].stats' <<< "$json") == null ]] || fail "$json"
+	[[ $(m map show 198.51.100.1 tcp 80) == "198.51.100.1 tcp 80 endpoint a weight 1" ]] ||
+		fail "$(m map show 198.51.100.1 tcp 80)"
+	# With: kept by a new version of the map (an endpoint added).
+	[[ $(m stats show map 198.51.100.1 tcp 81) == "map 198.51.100.1 tcp 81 packets 0 bytes 0" ]] ||
+		fail "$(m stats show map 198.51.100.1 tcp 81)"
+	json=$(m -j map show 198.51.100.1 tcp 81)
+	[[ $(jq '.[0].counters' <<< "$json") == true &&
+	   $(jq '.[0].stats.packets' <<< "$json") == 0 ]] || fail "$json"
+	[[ $(m map show 198.51.100.1 tcp 81) == *"endpoint b weight 1 counters" ]] ||
+		fail "$(m map show 198.51.100.1 tcp 81)"
+	# Chosen when the map is made; bad uses refused, changing nothing.
+	m save > /tmp/before
+	expect_fail "this map has no counters: they are chosen when the map is made" \
+		m map add 198.51.100.1 tcp 80 endpoint b counters
+	expect_fail "counters only go with add" m map del 198.51.100.1 tcp 81 counters
+	expect_fail "cannot filter by counters" m map show 198.51.100.1 tcp 81 counters
+	diff <(m save) /tmp/before || fail "a refused change changed the table"
+	# save writes them, and -b restores them.
+	grep -qxF "map add 198.51.100.1 tcp 81 endpoint b weight 1 counters" /tmp/before ||
+		fail "save: $(cat /tmp/before)"
+	grep -qxF "map add 198.51.100.1 tcp 20000-20999 endpoint a counters" /tmp/before ||
+		fail "save: $(cat /tmp/before)"
+	grep -qxF "map add 198.51.100.1 tcp 80 endpoint a weight 1" /tmp/before ||
+		fail "save: $(cat /tmp/before)"
+	m flush
+	m -b /tmp/before
+	diff <(m save) /tmp/before || fail "restore differs from save"
+	[[ $(m -j stats show map 198.51.100.1 tcp 20000 | jq '.maps[0].counters') == true ]] ||
+		fail "range lost its counters"
+}
+
+run_test "per-map counters are opt-in, kept by save and restore" test_counters
 run_test "a map holds $CAP endpoints, named at full length, and no more" test_full_map
 run_test "save -> restore of a full map is exact" test_full_map_save_restore
 finish

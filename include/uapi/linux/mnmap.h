@@ -140,8 +140,15 @@ enum mnmap_a_map {
 	MNMAP_A_MAP_WEIGHT,
 	/* In replies, each endpoint of the map with its weight. */
 	MNMAP_A_MAP_BACKEND,
-	/* Counters (replies only). */
+	/* Counters (replies only), for a map that has them. */
 	MNMAP_A_MAP_STATS,
+	/*
+	 * In MAP_NEW, the map counts its packets and bytes (per CPU, 16
+	 * bytes per CPU); chosen when the map is made: adding to a map
+	 * without counters refuses it. In replies, the map has counters.
+	 * The namespace and every endpoint always count.
+	 */
+	MNMAP_A_MAP_COUNTERS,
 
 	__MNMAP_A_MAP_MAX,
 	MNMAP_A_MAP_MAX = (__MNMAP_A_MAP_MAX - 1)
