@@ -401,7 +401,7 @@ static struct notifier_block mnmap_netlink_notifier = {
 int mnmap_dump_start(struct netlink_callback *cb,
 		     struct rhashtable *(*which)(struct mnmap_table *))
 {
-	struct mnmap_dump *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	struct mnmap_dump *d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 
 	if (!d)
 		return -ENOMEM;

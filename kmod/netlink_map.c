@@ -5,6 +5,7 @@
  */
 
 #include "netlink.h"
+#include "limits.h"
 #include "compat.h"
 #include "netns.h"
 #include "table.h"
@@ -384,6 +385,8 @@ int mnmap_nl_map_flush(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&mn->lock);
 	t = mnmap_table_for_write(mn, info->snd_portid, info->extack);
 	ret = PTR_ERR_OR_ZERO(t) ?: mnmap_map_flush(t, &count);
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_MOD(info->extack, MNMAP_STAGED_FULL_MSG);
 	if (!ret && t != mn->staging) {
 		mn->generation++;
 		mnmap_nl_notify_count(mn->net, MNMAP_CMD_MAP_FLUSH_NTF, count);
@@ -466,7 +469,7 @@ int mnmap_nl_map_dump_start(struct netlink_callback *cb)
 	int ret;
 
 	if (nest) {
-		f = kzalloc(sizeof(*f), GFP_KERNEL);
+		f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 		if (!f)
 			return -ENOMEM;
 		ret = parse_filter(nest, f, cb->extack);

@@ -35,12 +35,12 @@ static DEFINE_SPINLOCK(traffic_lock);
 
 static struct mnmap_traffic_chunk *traffic_chunk_alloc(void)
 {
-	struct mnmap_traffic_chunk *chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
+	struct mnmap_traffic_chunk *chunk = kzalloc(sizeof(*chunk), GFP_KERNEL_ACCOUNT);
 
 	if (!chunk)
 		return NULL;
 	chunk->slots = __alloc_percpu_gfp(TRAFFIC_CHUNK_SLOTS * sizeof(*chunk->slots),
-					  __alignof__(*chunk->slots), GFP_KERNEL);
+					  __alignof__(*chunk->slots), GFP_KERNEL_ACCOUNT);
 	if (!chunk->slots) {
 		kfree(chunk);
 		return NULL;
@@ -125,7 +125,7 @@ struct mnmap_pcpu_stats __percpu *mnmap_stats_alloc(void)
 	struct mnmap_pcpu_stats __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu_gfp(struct mnmap_pcpu_stats, GFP_KERNEL);
+	stats = alloc_percpu_gfp(struct mnmap_pcpu_stats, GFP_KERNEL_ACCOUNT);
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu)
