@@ -56,13 +56,11 @@ echo "Kernel $(uname -r), $(nproc) CPU(s). Each row restores a batch of N maps"
 echo "(one transaction, replacing the table) into an empty namespace, then adds"
 echo "1,000 more maps to the full table in a second batch. Kernel memory"
 echo "(slab, vmalloc and per-CPU) per map, for maps without counters (the"
-echo "default) and, in a second restore, with \`counters\`."
+echo "default) and, in a restore after them, with \`counters\`."
 echo
 echo "| maps N | restore N: seconds | adds/s | +1,000 on top: seconds | adds/s | kernel memory per map | with counters |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
-	{ echo flush; gen "$n" 0 counters; } > "$work/batch"
-	with=$(mem_per_map "$work/batch" "$n")
 	m flush
 	{ echo flush; gen "$n"; } > "$work/batch"
 	gen 1000 "$n" | tail -n +2 > "$work/more"
@@ -79,6 +77,8 @@ for n in "${sizes[@]}"; do
 	m -b "$work/more"
 	t3=$(now)
 	[[ $(m -j map show | jq length) == $((n + 1000)) ]] || { echo "wrong count" >&2; exit 1; }
+	{ echo flush; gen "$n" 0 counters; } > "$work/batch"
+	with=$(mem_per_map "$work/batch" "$n")
 	awk -v n="$n" -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v k=$((after - before)) \
 	    -v w="$with" 'BEGIN {
 		printf "| %d | %.2f | %.0f | %.3f | %.0f | %.0f bytes | %d bytes |\n", n, b - a,
@@ -89,5 +89,5 @@ echo
 t0=$(now)
 m -j map show > "$work/dump"
 t1=$(now)
-awk -v n="$((last + 1000))" -v a="$t0" -v b="$t1" 'BEGIN {
+awk -v n="$last" -v a="$t0" -v b="$t1" 'BEGIN {
 	printf "`mnmapctl -j map show` of %d maps: %.2f s (%.0f maps/s).\n", n, b - a, n / (b - a) }'
