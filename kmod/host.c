@@ -38,7 +38,7 @@ int mnmap_host_replace(struct mnmap_net *mn, const struct mnmap_host *conf)
 	struct mnmap_host *new;
 
 	lockdep_assert_held(&mn->lock);
-	new = kmemdup(conf, sizeof(*conf), GFP_KERNEL);
+	new = kmemdup(conf, sizeof(*conf), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
 	rcu_assign_pointer(mn->host, new);

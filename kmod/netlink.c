@@ -88,7 +88,14 @@ static int put_host(struct sk_buff *skb, const struct mnmap_host *host,
 /* A new message with its genetlink header; NULL when out of memory. */
 struct sk_buff *mnmap_nl_msg(u32 portid, u32 seq, u8 cmd, void **hdr)
 {
-	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	return mnmap_nl_msg_sized(NLMSG_GOODSIZE, portid, seq, cmd, hdr);
+}
+
+/* The same with room for @payload bytes of attributes. */
+struct sk_buff *mnmap_nl_msg_sized(size_t payload, u32 portid, u32 seq, u8 cmd,
+				   void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(payload, GFP_KERNEL);
 
 	if (!skb)
 		return NULL;
@@ -458,7 +465,7 @@ static struct notifier_block mnmap_netlink_notifier = {
 int mnmap_dump_start(struct netlink_callback *cb,
 		     struct rhashtable *(*which)(struct mnmap_table *))
 {
-	struct mnmap_dump *d = kzalloc(sizeof(*d), GFP_KERNEL);
+	struct mnmap_dump *d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 
 	if (!d)
 		return -ENOMEM;
@@ -519,7 +526,9 @@ void mnmap_dump_check(struct netlink_callback *cb, struct mnmap_dump *d, void *h
 /*
  * Fill @skb with the objects of the walk that @accept lets through, each in
  * a message of command @cmd put by @put. An object that does not fit is
- * the walk's current one, and the next call starts with it.
+ * the walk's current one, and the next call starts with it. One that does
+ * not fit even an empty message fails the dump: returning 0 would end it
+ * as if the walk were done, silently short of that object and the rest.
  */
 int mnmap_dump_walk(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 		    void *(*accept)(struct mnmap_dump *d, void *obj),
@@ -542,6 +551,10 @@ int mnmap_dump_walk(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 			if (hdr)
 				genlmsg_cancel(skb, hdr);
 			cb->args[1] = 1;
+			if (!skb->len) {
+				rhashtable_walk_stop(&d->iter);
+				return -EMSGSIZE;
+			}
 			break;
 		}
 		mnmap_dump_check(cb, d, hdr);

@@ -20,6 +20,8 @@ bool mnmap_netlink_selftest(void);
 extern struct genl_family mnmap_family;
 
 struct sk_buff *mnmap_nl_msg(u32 portid, u32 seq, u8 cmd, void **hdr);
+struct sk_buff *mnmap_nl_msg_sized(size_t payload, u32 portid, u32 seq, u8 cmd,
+				   void **hdr);
 void mnmap_nl_notify(struct net *net, struct sk_buff *skb);
 bool mnmap_nl_listening(struct net *net);
 int mnmap_nl_reply_count(struct genl_info *info, u32 count);

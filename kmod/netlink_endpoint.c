@@ -5,6 +5,7 @@
  */
 
 #include "netlink.h"
+#include "limits.h"
 #include "netns.h"
 #include "table.h"
 #include "stats.h"
@@ -263,7 +264,7 @@ int mnmap_nl_endpoint_new(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_ENDPOINT))
 		return -EINVAL;
-	added = kvcalloc(n, sizeof(*added), GFP_KERNEL);
+	added = kvcalloc(n, sizeof(*added), GFP_KERNEL_ACCOUNT);
 	if (!added)
 		return -ENOMEM;
 	mutex_lock(&mn->lock);
@@ -357,6 +358,8 @@ int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 	reply = endpoint_msg_at(ep, &loc, mnmap_endpoint_users(t, ep), info->snd_portid,
 				info->snd_seq, MNMAP_CMD_ENDPOINT_SET);
 	ret = reply ? mnmap_endpoint_move(t, ep, &loc) : -ENOMEM;
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_MOD(info->extack, MNMAP_STAGED_FULL_MSG);
 	if (ret) {
 		nlmsg_free(reply);
 		goto out;

@@ -5,6 +5,7 @@
  */
 
 #include "netlink.h"
+#include "limits.h"
 #include "compat.h"
 #include "netns.h"
 #include "table.h"
@@ -26,6 +27,7 @@ static const struct nla_policy map_policy[MNMAP_A_MAP_MAX + 1] = {
 	[MNMAP_A_MAP_ENDPOINT] = { .type = NLA_NUL_STRING, .len = MNMAP_NAME_MAX_LEN },
 	[MNMAP_A_MAP_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &weight_range),
 	[MNMAP_A_MAP_STATS] = { .type = NLA_REJECT, .reject_message = "stats are read-only" },
+	[MNMAP_A_MAP_COUNTERS] = { .type = NLA_FLAG },
 	[MNMAP_A_MAP_BACKEND] = {
 		.type = NLA_REJECT,
 		.reject_message = "backends are read-only: add endpoints one by one",
@@ -66,7 +68,9 @@ static int put_map(struct sk_buff *skb, const struct mnmap_map *m)
 	      (k->port && (nla_put_u16(skb, MNMAP_A_MAP_PORT_FIRST, k->port) ||
 			   nla_put_u16(skb, MNMAP_A_MAP_PORT_LAST, m->port_last))) ||
 	      put_backends(skb, m) ||
-	      mnmap_traffic_put(skb, MNMAP_A_MAP_STATS, m->traffic.pcpu);
+	      (m->traffic.pcpu &&
+	       (nla_put_flag(skb, MNMAP_A_MAP_COUNTERS) ||
+		mnmap_traffic_put(skb, MNMAP_A_MAP_STATS, m->traffic.pcpu)));
 	if (ret) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -75,12 +79,42 @@ static int put_map(struct sk_buff *skb, const struct mnmap_map *m)
 	return 0;
 }
 
+/* What put_map() puts for a map of @n endpoints whose names take @names. */
+static size_t map_size(u32 n, size_t names)
+{
+	return nla_total_size(0) +			/* MNMAP_A_MAP */
+	       nla_total_size(sizeof(u32)) +		/* tenant */
+	       nla_total_size(sizeof(struct in6_addr)) +
+	       nla_total_size(sizeof(u8)) +		/* proto */
+	       2 * nla_total_size(sizeof(u16)) +	/* ports */
+	       n * (nla_total_size(0) + nla_total_size(sizeof(u32))) + names +
+	       nla_total_size(0) +			/* counters */
+	       nla_total_size(0) + 2 * nla_total_size_64bit(sizeof(u64));	/* stats */
+}
+
+/* The largest map message: every endpoint of a full map named at full length. */
+static size_t map_size_max(void)
+{
+	return map_size(MNMAP_MAP_ENDPOINTS_MAX,
+			MNMAP_MAP_ENDPOINTS_MAX * nla_total_size(MNMAP_NAME_MAX_LEN + 1));
+}
+
+static size_t map_msg_size(const struct mnmap_map *m)
+{
+	size_t names = 0;
+
+	for (int i = 0; i < m->n_backends; i++)
+		names += nla_total_size(strlen(m->backends[i].ep->name) + 1);
+	return map_size(m->n_backends, names);
+}
+
+/* A message sized to the map: a full one takes more than NLMSG_GOODSIZE. */
 static struct sk_buff *map_msg(const struct mnmap_map *m, u32 portid, u32 seq, u8 cmd)
 {
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = mnmap_nl_msg(portid, seq, cmd, &hdr);
+	skb = mnmap_nl_msg_sized(map_msg_size(m), portid, seq, cmd, &hdr);
 	if (!skb)
 		return NULL;
 	if (put_map(skb, m)) {
@@ -192,6 +226,10 @@ static int parse_spec(struct nlattr *nest, struct mnmap_map_spec *spec, bool add
 		NL_SET_ERR_MSG_ATTR(extack, tb[MNMAP_A_MAP_WEIGHT], "weight only goes with add");
 		return -EINVAL;
 	}
+	if (!add && tb[MNMAP_A_MAP_COUNTERS]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MNMAP_A_MAP_COUNTERS], "counters only go with add");
+		return -EINVAL;
+	}
 	ret = parse_key_addr(tb, &spec->key, extack) ?:
 	      parse_proto(tb, &spec->key, extack) ?:
 	      parse_ports(tb, spec, extack);
@@ -202,6 +240,7 @@ static int parse_spec(struct nlattr *nest, struct mnmap_map_spec *spec, bool add
 	if (tb[MNMAP_A_MAP_ENDPOINT])
 		spec->endpoint = nla_data(tb[MNMAP_A_MAP_ENDPOINT]);
 	spec->weight = tb[MNMAP_A_MAP_WEIGHT] ? nla_get_u32(tb[MNMAP_A_MAP_WEIGHT]) : 1;
+	spec->counters = nla_get_flag(tb[MNMAP_A_MAP_COUNTERS]);
 	return 0;
 }
 
@@ -346,6 +385,8 @@ int mnmap_nl_map_flush(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&mn->lock);
 	t = mnmap_table_for_write(mn, mnmap_nl_sender(skb), info->extack);
 	ret = PTR_ERR_OR_ZERO(t) ?: mnmap_map_flush(t, &count);
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_MOD(info->extack, MNMAP_STAGED_FULL_MSG);
 	if (!ret && t != mn->staging) {
 		mn->generation++;
 		mnmap_nl_notify_count(mn->net, MNMAP_CMD_MAP_FLUSH_NTF, count);
@@ -429,7 +470,7 @@ int mnmap_nl_map_dump_start(struct netlink_callback *cb)
 	int ret;
 
 	if (nest) {
-		f = kzalloc(sizeof(*f), GFP_KERNEL);
+		f = kzalloc(sizeof(*f), GFP_KERNEL_ACCOUNT);
 		if (!f)
 			return -ENOMEM;
 		ret = parse_filter(nest, f, cb->extack);
@@ -445,6 +486,8 @@ int mnmap_nl_map_dump_start(struct netlink_callback *cb)
 	}
 	d = (struct mnmap_dump *)cb->args[0];
 	d->filter = f;
+	/* Every dump message has room for the largest map. */
+	cb->min_dump_alloc = nlmsg_total_size(GENL_HDRLEN + map_size_max());
 	return 0;
 }
 

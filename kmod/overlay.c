@@ -10,6 +10,7 @@
  */
 
 #include "table_priv.h"
+#include "limits.h"
 
 #include <linux/netdevice.h>
 #include <linux/slab.h>
@@ -35,6 +36,7 @@ struct mnmap_table *mnmap_table_overlay(struct mnmap_table *base)
 	o->writers = base->writers;
 	o->n_endpoints = base->n_endpoints;
 	o->n_maps = base->n_maps;
+	o->n_index = base->n_index;
 	return o;
 }
 
@@ -45,7 +47,10 @@ struct mnmap_stage *mnmap_stage_find(struct mnmap_table *o, const struct mnmap_k
 	return rhashtable_lookup_fast(&o->maps, key, map_params);
 }
 
-/* The record of @key in overlay @o, made on its first change. */
+/*
+ * The record of @key in overlay @o, made on its first change; -ENOSPC when
+ * @o holds mnmap_max_staged records already.
+ */
 struct mnmap_stage *mnmap_stage_touch(struct mnmap_table *o, const struct mnmap_key *key)
 {
 	struct mnmap_stage *s = mnmap_stage_find(o, key);
@@ -53,7 +58,9 @@ struct mnmap_stage *mnmap_stage_touch(struct mnmap_table *o, const struct mnmap_
 
 	if (s)
 		return s;
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (o->n_staged >= READ_ONCE(mnmap_max_staged))
+		return ERR_PTR(-ENOSPC);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	s->n.key = *key;
@@ -65,6 +72,7 @@ struct mnmap_stage *mnmap_stage_touch(struct mnmap_table *o, const struct mnmap_
 		return ERR_PTR(ret);
 	}
 	list_add_tail(&s->list, &o->staged_maps);
+	o->n_staged++;
 	return s;
 }
 
@@ -81,7 +89,9 @@ struct mnmap_ep_stage *mnmap_ep_stage_touch(struct mnmap_table *o, const char *k
 
 	if (s)
 		return s;
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (o->n_staged >= READ_ONCE(mnmap_max_staged))
+		return ERR_PTR(-ENOSPC);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
 	memcpy(s->name, key, sizeof(s->name));
@@ -93,6 +103,7 @@ struct mnmap_ep_stage *mnmap_ep_stage_touch(struct mnmap_table *o, const char *k
 		return ERR_PTR(ret);
 	}
 	list_add_tail(&s->list, &o->staged_endpoints);
+	o->n_staged++;
 	return s;
 }
 

@@ -35,12 +35,12 @@ static DEFINE_SPINLOCK(traffic_lock);
 
 static struct mnmap_traffic_chunk *traffic_chunk_alloc(void)
 {
-	struct mnmap_traffic_chunk *chunk = kzalloc(sizeof(*chunk), GFP_KERNEL);
+	struct mnmap_traffic_chunk *chunk = kzalloc(sizeof(*chunk), GFP_KERNEL_ACCOUNT);
 
 	if (!chunk)
 		return NULL;
 	chunk->slots = __alloc_percpu_gfp(TRAFFIC_CHUNK_SLOTS * sizeof(*chunk->slots),
-					  __alignof__(*chunk->slots), GFP_KERNEL);
+					  __alignof__(*chunk->slots), GFP_KERNEL_ACCOUNT);
 	if (!chunk->slots) {
 		kfree(chunk);
 		return NULL;
@@ -95,11 +95,15 @@ int mnmap_traffic_get(struct mnmap_traffic_slot *slot)
 	return 0;
 }
 
+/* Release a slot; a map without counters has none, and that is fine. */
 void mnmap_traffic_release(struct mnmap_traffic_slot *slot)
 {
 	struct mnmap_traffic_chunk *chunk = slot->chunk, *empty = NULL;
-	unsigned int i = slot->pcpu - chunk->slots;
+	unsigned int i;
 
+	if (!chunk)
+		return;
+	i = slot->pcpu - chunk->slots;
 	spin_lock_bh(&traffic_lock);
 	__clear_bit(i, chunk->taken);
 	if (chunk->used-- == TRAFFIC_CHUNK_SLOTS)
@@ -121,7 +125,7 @@ struct mnmap_pcpu_stats __percpu *mnmap_stats_alloc(void)
 	struct mnmap_pcpu_stats __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu_gfp(struct mnmap_pcpu_stats, GFP_KERNEL);
+	stats = alloc_percpu_gfp(struct mnmap_pcpu_stats, GFP_KERNEL_ACCOUNT);
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu)
@@ -129,10 +133,14 @@ struct mnmap_pcpu_stats __percpu *mnmap_stats_alloc(void)
 	return stats;
 }
 
+/* Count a delivery; @traffic is NULL for a map without counters. */
 void mnmap_traffic_delivered(struct mnmap_pcpu_traffic __percpu *traffic, unsigned int len)
 {
-	struct mnmap_pcpu_traffic *t = this_cpu_ptr(traffic);
+	struct mnmap_pcpu_traffic *t;
 
+	if (!traffic)
+		return;
+	t = this_cpu_ptr(traffic);
 	u64_stats_update_begin(&t->syncp);
 	u64_stats_inc(&t->packets);
 	u64_stats_add(&t->bytes, len);

@@ -36,7 +36,8 @@ struct mnmap_pcpu_stats {
 /*
  * A map's traffic counters: one slot of a pooled per-CPU chunk. Taking a
  * slot is a bit in a bitmap, where one allocation of per-CPU memory per
- * map was a fifth of the time to load a table.
+ * map was a fifth of the time to load a table. Counters are opt-in for
+ * maps (16 bytes per CPU each): a map without has both fields NULL.
  */
 struct mnmap_traffic_chunk;
 

@@ -12,17 +12,19 @@
  */
 
 #include "table_priv.h"
+#include "limits.h"
 #include "vxlan.h"
 
 #include <linux/netdevice.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/vmalloc.h>
 
 static_assert(sizeof(struct mnmap_key) == 28);
 
 struct mnmap_table *mnmap_table_alloc(const struct rhashtable_params *ep_params)
 {
-	struct mnmap_table *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	struct mnmap_table *t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 
 	if (!t)
 		return NULL;
@@ -123,7 +125,7 @@ static int ref_get(struct mnmap_table *t, const struct mnmap_key *key)
 		r->refs++;
 		return 0;
 	}
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	r->n.key = *key;
@@ -250,7 +252,7 @@ u32 mnmap_endpoint_users(struct mnmap_table *t, const struct mnmap_endpoint *ep)
 /* A published copy of @loc, with its tunnel metadata when it is a VTEP. */
 static struct mnmap_location *location_new(const struct mnmap_location *loc)
 {
-	struct mnmap_location *l = kmemdup(loc, sizeof(*loc), GFP_KERNEL);
+	struct mnmap_location *l = kmemdup(loc, sizeof(*loc), GFP_KERNEL_ACCOUNT);
 
 	if (!l)
 		return NULL;
@@ -287,7 +289,7 @@ void mnmap_location_free_rcu(struct mnmap_location *l)
 static struct mnmap_endpoint *endpoint_new(const char *name,
 					   const struct mnmap_location *loc)
 {
-	struct mnmap_endpoint *ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	struct mnmap_endpoint *ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	struct mnmap_location *l = location_new(loc);
 
 	if (ep)
@@ -333,14 +335,22 @@ static int stage_endpoint_add(struct mnmap_table *o, struct mnmap_endpoint *ep)
 int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 		       const struct mnmap_location *loc, struct netlink_ext_ack *extack)
 {
-	struct mnmap_endpoint *ep = endpoint_new(name, loc);
+	struct mnmap_endpoint *ep;
 	int ret;
 
+	if (t->n_endpoints >= READ_ONCE(mnmap_max_endpoints)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "namespace holds the most endpoints allowed (mnmap max_endpoints)");
+		return -ENOSPC;
+	}
+	ep = endpoint_new(name, loc);
 	if (!ep)
 		return -ENOMEM;
 	ret = t->base ? stage_endpoint_add(t, ep) : mnmap_endpoint_insert(t, ep);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already exists");
+	else if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_MOD(extack, MNMAP_STAGED_FULL_MSG);
 	if (ret) {
 		mnmap_endpoint_free(ep);
 		return ret;
@@ -408,7 +418,7 @@ static struct mnmap_map *map_alloc(const struct mnmap_key *key, u16 port_last,
 {
 	struct mnmap_map *m;
 
-	m = kzalloc(struct_size(m, backends, n_backends), GFP_KERNEL);
+	m = kzalloc(struct_size(m, backends, n_backends), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return NULL;
 	m->n.key = *key;
@@ -494,6 +504,10 @@ int mnmap_node_swap(struct mnmap_table *t, struct mnmap_node *from,
 		t->n_maps--;
 	if (to && mnmap_node_is_map(to))
 		t->n_maps++;
+	if (from && from->key.kind == MNMAP_NODE_BLOCK)
+		t->n_index--;
+	if (to && to->key.kind == MNMAP_NODE_BLOCK)
+		t->n_index++;
 	return 0;
 }
 
@@ -516,6 +530,7 @@ static void map_free_now(struct mnmap_map *m)
 bool mnmap_same_traffic(const struct mnmap_node *a, const struct mnmap_node *b)
 {
 	return a && b && mnmap_node_is_map(a) && mnmap_node_is_map(b) &&
+	       container_of(a, struct mnmap_map, n)->traffic.pcpu &&
 	       container_of(a, struct mnmap_map, n)->traffic.pcpu ==
 	       container_of(b, struct mnmap_map, n)->traffic.pcpu;
 }
@@ -571,7 +586,7 @@ static int journal_reserve(struct mnmap_journal *j, u32 more)
 	if (j->n + more <= j->cap)
 		return 0;
 	cap = max(j->n + more, 2 * j->cap);
-	swaps = kvmalloc_array(cap, sizeof(*swaps), GFP_KERNEL);
+	swaps = kvmalloc_array(cap, sizeof(*swaps), GFP_KERNEL_ACCOUNT);
 	if (!swaps)
 		return -ENOMEM;
 	if (j->n)
@@ -693,7 +708,7 @@ static struct mnmap_block *block_edit(struct mnmap_table *t,
 	struct mnmap_block *old = block_find(t, &range->n.key, idx), *b;
 	u16 n = old ? old->n_ranges : 0;
 
-	b = kzalloc(struct_size(b, ranges, n + 1), GFP_KERNEL);
+	b = kzalloc(struct_size(b, ranges, n + 1), GFP_KERNEL_ACCOUNT);
 	if (!b)
 		return NULL;
 	b->n.key = range->n.key;
@@ -770,19 +785,26 @@ static void range_unlink_free(struct range_unlink *u, bool free_new)
 static int map_unlink_prepare(struct mnmap_table *t, struct mnmap_map *m,
 			      struct range_unlink *u)
 {
-	if (node_reserve(t, &m->n))
-		return -ENOMEM;
+	int ret = node_reserve(t, &m->n);
+
+	if (ret)
+		return ret;
 	if (m->n.key.kind != MNMAP_NODE_RANGE)
 		return 0;
+	ret = -ENOMEM;
 	u->count = block_count(m);
-	u->old = kvcalloc(u->count, sizeof(*u->old), GFP_KERNEL);
-	u->new = kvcalloc(u->count, sizeof(*u->new), GFP_KERNEL);
+	u->old = kvcalloc(u->count, sizeof(*u->old), GFP_KERNEL_ACCOUNT);
+	u->new = kvcalloc(u->count, sizeof(*u->new), GFP_KERNEL_ACCOUNT);
 	if (!u->old || !u->new)
 		goto err;
 	for (u16 i = 0; i < u->count; i++) {
 		u->old[i] = block_find(t, &m->n.key, first_block(m) + i);
-		if (WARN_ON(!u->old[i]) || node_reserve(t, &u->old[i]->n))
+		if (WARN_ON(!u->old[i]))
 			goto err;
+		ret = node_reserve(t, &u->old[i]->n);
+		if (ret)
+			goto err;
+		ret = -ENOMEM;
 		if (u->old[i]->n_ranges == 1)
 			continue;
 		u->new[i] = block_edit(t, m, i, NULL, m);
@@ -792,7 +814,7 @@ static int map_unlink_prepare(struct mnmap_table *t, struct mnmap_map *m,
 	return 0;
 err:
 	range_unlink_free(u, true);
-	return -ENOMEM;
+	return ret;
 }
 
 /* Unlink map @m (a range with its prepared blocks @u). Cannot fail. */
@@ -844,6 +866,18 @@ static struct mnmap_map *map_without(const struct mnmap_map *old, int drop)
 	return m;
 }
 
+/* How many index nodes a new range adds: the blocks it touches that have none. */
+static u32 range_new_blocks(struct mnmap_table *t, const struct mnmap_map_spec *spec)
+{
+	u16 first = spec->key.port >> MNMAP_BLOCK_SHIFT;
+	u16 last = spec->port_last >> MNMAP_BLOCK_SHIFT;
+	u32 n = 0;
+
+	for (u32 b = first; b <= last; b++)
+		n += !block_find(t, &spec->key, b);
+	return n;
+}
+
 static int map_add_check(const struct mnmap_map *old, const struct mnmap_map_spec *spec,
 			 const struct mnmap_endpoint *ep, struct netlink_ext_ack *extack)
 {
@@ -861,12 +895,18 @@ static int map_add_check(const struct mnmap_map *old, const struct mnmap_map_spe
 		NL_SET_ERR_MSG_MOD(extack, "a port range belongs to one endpoint: already mapped");
 		return -EEXIST;
 	}
+	if (spec->counters && !old->traffic.pcpu) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "this map has no counters: they are chosen when the map is made");
+		return -EINVAL;
+	}
 	if (backend_index(old, ep) >= 0) {
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already in this map");
 		return -EEXIST;
 	}
-	if (old->n_backends == U16_MAX) {
-		NL_SET_ERR_MSG_MOD(extack, "too many endpoints in this map");
+	if (old->n_backends >= MNMAP_MAP_ENDPOINTS_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "a map holds at most "
+				   __stringify(MNMAP_MAP_ENDPOINTS_MAX) " endpoints");
 		return -ENOSPC;
 	}
 	return 0;
@@ -889,13 +929,24 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	ret = map_add_check(old, spec, ep, extack);
 	if (ret)
 		return ret;
+	if (!old && t->n_maps >= READ_ONCE(mnmap_max_maps)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "namespace holds the most maps allowed (mnmap max_maps)");
+		return -ENOSPC;
+	}
+	if (!old && spec->key.kind == MNMAP_NODE_RANGE &&
+	    t->n_index + range_new_blocks(t, spec) > READ_ONCE(mnmap_max_index_nodes)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "namespace holds the most port-range index nodes allowed (mnmap max_index_nodes)");
+		return -ENOSPC;
+	}
 	m = old ? map_with(old, ep, spec->weight) : map_alloc(&spec->key, spec->port_last, 1);
 	if (!m)
 		return -ENOMEM;
 	if (!old) {
 		m->backends[0].ep = ep;
 		m->backends[0].weight = spec->weight;
-		if (mnmap_traffic_get(&m->traffic)) {
+		if (spec->counters && mnmap_traffic_get(&m->traffic)) {
 			kfree(m);
 			return -ENOMEM;
 		}
@@ -915,6 +966,8 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 			map_free_now(m);
 		else if (!journaled)
 			kfree(m);
+		if (ret == -ENOSPC)	/* an overlay's record: the rest are checked */
+			NL_SET_ERR_MSG_MOD(extack, MNMAP_STAGED_FULL_MSG);
 		return ret;
 	}
 	*result = m;
@@ -949,8 +1002,11 @@ int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	}
 	*gone = idx < 0 || old->n_backends == 1;
 	if (*gone) {
-		if (map_unlink_prepare(t, old, &u))
-			return -ENOMEM;
+		ret = map_unlink_prepare(t, old, &u);
+		if (ret == -ENOSPC)
+			NL_SET_ERR_MSG_MOD(extack, MNMAP_STAGED_FULL_MSG);
+		if (ret)
+			return ret;
 		map_unlink(t, old, &u);
 		*result = old;
 		return 0;
@@ -961,6 +1017,8 @@ int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	ret = mnmap_node_swap(t, &old->n, &m->n);
 	if (ret) {
 		kfree(m);
+		if (ret == -ENOSPC)
+			NL_SET_ERR_MSG_MOD(extack, MNMAP_STAGED_FULL_MSG);
 		return ret;
 	}
 	mnmap_node_retire(t, &old->n, false);
@@ -1037,9 +1095,12 @@ static int flush_round(struct mnmap_table *t, struct mnmap_node **nodes, u32 max
 	u32 n = min(blocks + maps, max);
 
 	*found = blocks + maps;
-	for (u32 i = 0; i < n; i++)
-		if (node_reserve(t, nodes[i]))
-			return -ENOMEM;
+	for (u32 i = 0; i < n; i++) {
+		int ret = node_reserve(t, nodes[i]);
+
+		if (ret)
+			return ret;
+	}
 	for (u32 i = 0; i < n; i++) {
 		/* A node seen twice across a resize is gone the second time. */
 		if (node_find(t, &nodes[i]->key) != nodes[i])
@@ -1056,7 +1117,8 @@ static int flush_round(struct mnmap_table *t, struct mnmap_node **nodes, u32 max
  * Remove every map; *@count says how many. Blocks go first, so that ranges
  * need no block edits. A walk may miss nodes that a resize moves, so
  * rounds go on until one finds none. Only an overlay, which records each
- * key it changes, can run out of memory, and then flushes nothing more.
+ * key it changes, can run out of memory (or of records: -ENOSPC), and then
+ * flushes nothing more.
  */
 int mnmap_map_flush(struct mnmap_table *t, u32 *count)
 {
@@ -1066,7 +1128,7 @@ int mnmap_map_flush(struct mnmap_table *t, u32 *count)
 
 	if (t->base)
 		max += atomic_read(&t->base->maps.nelems);
-	nodes = kvmalloc_array(max, sizeof(*nodes), GFP_KERNEL);
+	nodes = kvmalloc_array(max, sizeof(*nodes), GFP_KERNEL_ACCOUNT);
 	if (!nodes)
 		return -ENOMEM;
 	*count = 0;
@@ -1092,7 +1154,7 @@ static bool uses_endpoint(const struct mnmap_node *n, const void *ep)
 static int ep_del_collect(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			  struct ep_del_step *steps, u32 max)
 {
-	struct mnmap_node **nodes = kvcalloc(max, sizeof(*nodes), GFP_KERNEL);
+	struct mnmap_node **nodes = kvcalloc(max, sizeof(*nodes), GFP_KERNEL_ACCOUNT);
 	u32 n;
 
 	if (!nodes)
@@ -1120,13 +1182,18 @@ static int ep_del_prepare(struct mnmap_table *t, struct mnmap_endpoint *ep,
 	for (u32 i = 0; i < n; i++) {
 		struct mnmap_map *old = steps[i].old;
 
+		int ret;
+
 		if (old->n_backends > 1) {
 			steps[i].new = map_without(old, backend_index(old, ep));
-			if (!steps[i].new || node_reserve(t, &old->n))
+			if (!steps[i].new)
 				return -ENOMEM;
-		} else if (map_unlink_prepare(t, old, &steps[i].unlink)) {
-			return -ENOMEM;
+			ret = node_reserve(t, &old->n);
+		} else {
+			ret = map_unlink_prepare(t, old, &steps[i].unlink);
 		}
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -1135,7 +1202,7 @@ static int ep_del_prepare(struct mnmap_table *t, struct mnmap_endpoint *ep,
 static int ep_del_from_maps(struct mnmap_table *t, struct mnmap_endpoint *ep)
 {
 	u32 n = mnmap_endpoint_users(t, ep);
-	struct ep_del_step *steps = kvcalloc(n, sizeof(*steps), GFP_KERNEL);
+	struct ep_del_step *steps = kvcalloc(n, sizeof(*steps), GFP_KERNEL_ACCOUNT);
 	int ret;
 
 	if (!steps)
@@ -1229,13 +1296,14 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 	}
 	if (t->base) {
 		s = mnmap_ep_stage_touch(t, ep->name);
-		if (IS_ERR(s))
-			return PTR_ERR(s);
+		ret = PTR_ERR_OR_ZERO(s);
+		if (ret)
+			goto err;
 	}
 	if (mnmap_endpoint_users(t, ep)) {
 		ret = ep_del_from_maps(t, ep);
 		if (ret)
-			return ret;
+			goto err;
 	}
 	t->n_endpoints--;
 	if (s) {
@@ -1247,6 +1315,10 @@ int mnmap_endpoint_del(struct mnmap_table *t, struct mnmap_endpoint *ep, bool fo
 	WARN_ON(rhashtable_remove_fast(&t->endpoints, &ep->node, endpoint_params));
 	mnmap_endpoint_retire(t, ep);
 	return 0;
+err:
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_MOD(extack, MNMAP_STAGED_FULL_MSG);
+	return ret;
 }
 
 #ifdef DEBUG

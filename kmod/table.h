@@ -138,6 +138,8 @@ struct mnmap_table {
 					 */
 	u32 n_endpoints;		/* an overlay's: as the commit will leave them */
 	u32 n_maps;
+	u32 n_index;			/* block nodes, the lookup index of ranges */
+	u32 n_staged;			/* an overlay's records (struct mnmap_*stage) */
 	struct mnmap_table *base;	/* the table an overlay changes */
 	struct mutex *writers;		/* what its writers hold: for lockdep */
 	struct list_head staged_maps, staged_endpoints;	/* in order of first change */
@@ -149,6 +151,7 @@ struct mnmap_map_spec {
 	u16 port_last;
 	const char *endpoint;
 	u32 weight;
+	bool counters;			/* add: the map counts its traffic */
 };
 
 struct mnmap_table *mnmap_table_new(void);

@@ -63,12 +63,12 @@ static void tunnel_info_init(struct ip_tunnel_info *info, const struct mnmap_loc
  */
 struct metadata_dst *mnmap_vxlan_tunnel_new(const struct mnmap_location *loc)
 {
-	struct metadata_dst *md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_KERNEL);
+	struct metadata_dst *md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_KERNEL_ACCOUNT);
 
 	if (!md)
 		return NULL;
 	tunnel_info_init(&md->u.tun_info, loc);
-	if (dst_cache_init(&md->u.tun_info.dst_cache, GFP_KERNEL)) {
+	if (dst_cache_init(&md->u.tun_info.dst_cache, GFP_KERNEL_ACCOUNT)) {
 		metadata_dst_free(md);
 		return NULL;
 	}

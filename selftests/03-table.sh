@@ -43,14 +43,14 @@ test_endpoints() {
 
 test_maps() {
 	setup
-	m map add 198.51.100.1 tcp 80 endpoint web1
+	m map add 198.51.100.1 tcp 80 endpoint web1 counters
 	m map add 198.51.100.1 tcp 80 endpoint web2 weight 3
 	m map add 198.51.100.1 tcp 10000-10999 endpoint web1
 	m map add 198.51.100.1 udp 53 endpoint web2 tenant 7
 	m map add 198.51.100.1 icmp endpoint web2
 	m map add 2001:db8::1 tcp 443 endpoint far
 	out=$(m map show 198.51.100.1 tcp 80)
-	[[ $out == "198.51.100.1 tcp 80 endpoint web1 weight 1 endpoint web2 weight 3" ]] || fail "$out"
+	[[ $out == "198.51.100.1 tcp 80 endpoint web1 weight 1 endpoint web2 weight 3 counters" ]] || fail "$out"
 	# A port inside a range finds the range.
 	out=$(m map show 198.51.100.1 tcp 10500)
 	[[ $out == "198.51.100.1 tcp 10000-10999 endpoint web1 weight 1" ]] || fail "$out"
@@ -68,7 +68,7 @@ test_maps() {
 	[[ $(m -j stats show | jq '.endpoints | length') == 3 ]] || fail "$(m -j stats show)"
 	# Remove one endpoint of a map, then the map.
 	m map del 198.51.100.1 tcp 80 endpoint web1
-	[[ $(m map show 198.51.100.1 tcp 80) == "198.51.100.1 tcp 80 endpoint web2 weight 3" ]] ||
+	[[ $(m map show 198.51.100.1 tcp 80) == "198.51.100.1 tcp 80 endpoint web2 weight 3 counters" ]] ||
 		fail "$(m map show 198.51.100.1 tcp 80)"
 	m map del 198.51.100.1 tcp 80
 	[[ -z $(m map show 198.51.100.1 tcp 80) ]] || fail "map not deleted"

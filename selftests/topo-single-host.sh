@@ -41,7 +41,7 @@ topology() {
 	container c2 198.51.100.10 2001:db8:100::10 02:00:00:00:00:02 30000 39999
 	container c3 198.51.100.20 2001:db8:100::20 02:00:00:00:00:03 40000 49999
 	for a in 198.51.100.10 2001:db8:100::10; do
-		mnmapctl -n host map add "$a" tcp 80 endpoint c1
+		mnmapctl -n host map add "$a" tcp 80 endpoint c1 counters
 		mnmapctl -n host map add "$a" tcp 81 endpoint c2
 		mnmapctl -n host map add "$a" icmp endpoint c1
 	done

@@ -29,7 +29,7 @@ _mnmapctl() {
 	else
 		case $obj in
 		endpoint) COMPREPLY=($(compgen -W "mac dev vtep vni" -- "$cur")) ;;
-		map) COMPREPLY=($(compgen -W "tcp udp icmp endpoint weight tenant" -- "$cur")) ;;
+		map) COMPREPLY=($(compgen -W "tcp udp icmp endpoint weight tenant counters" -- "$cur")) ;;
 		host) COMPREPLY=($(compgen -W "uplink vxlan vtep gateway" -- "$cur")) ;;
 		container) [[ $cmd == setup ]] && COMPREPLY=($(compgen -W "endpoint" -- "$cur")) ;;
 		esac

@@ -17,12 +17,14 @@ static void map_usage(void)
 {
 	fprintf(stderr,
 		"Usage: mnmapctl map add ADDR { tcp | udp } PORT[-PORT] endpoint NAME [weight W] [tenant T]\n"
-		"       mnmapctl map add ADDR icmp endpoint NAME [tenant T]\n"
+		"                        [counters]\n"
+		"       mnmapctl map add ADDR icmp endpoint NAME [tenant T] [counters]\n"
 		"       mnmapctl map del ADDR PROTO [PORT[-PORT]] [endpoint NAME] [tenant T]\n"
 		"       mnmapctl map show [ADDR [PROTO [PORT]]] [endpoint NAME]\n"
 		"       mnmapctl map flush\n"
 		"A port range is the block one endpoint's own connections use; an exact\n"
-		"port takes precedence over a range. W: 1-%u, T: 0-%u.\n",
+		"port takes precedence over a range. W: 1-%u, T: 0-%u. counters: the new\n"
+		"map counts its packets and bytes (stats show map).\n",
 		MNMAP_WEIGHT_MAX, MNMAP_VNI_MAX);
 }
 
@@ -102,6 +104,7 @@ int print_map(struct ctl *ctl, struct nlattr **top, void *arg)
 	print_backends(top);
 	if (tenant || print_is_json())
 		print_uint("tenant", " tenant %" PRIu64, tenant);
+	print_bool("counters", " counters", tb[MNMAP_A_MAP_COUNTERS]);
 	if (print_is_json())
 		print_stats(tb[MNMAP_A_MAP_STATS]);
 	print_close_object();
@@ -116,7 +119,7 @@ struct map_args {
 	uint16_t first, last;
 	const char *endpoint;
 	uint64_t weight, tenant;
-	bool has_weight, has_tenant;
+	bool has_weight, has_tenant, counters;
 };
 
 static int parse_proto(const char *s, const struct addr *a)
@@ -136,6 +139,11 @@ static int parse_options(struct ctl *ctl, const char *what, int argc, char **arg
 	for (int i = 0; i < argc; i += 2) {
 		const char *key = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (matches(key, "counters")) {
+			a->counters = true;
+			i--;	/* a flag: no value */
+			continue;
+		}
 		if (!val)
 			return error(ctl, "%s: '%s' needs a value", what, key);
 		if (matches(key, "endpoint")) {
@@ -198,7 +206,8 @@ static int fill_map(struct ctl *ctl, struct nl_msg *msg, void *arg)
 	    (a->last && nla_put_u16(msg, MNMAP_A_MAP_PORT_LAST, a->last)) ||
 	    (a->endpoint && nla_put_string(msg, MNMAP_A_MAP_ENDPOINT, a->endpoint)) ||
 	    (a->has_weight && nla_put_u32(msg, MNMAP_A_MAP_WEIGHT, a->weight)) ||
-	    (a->has_tenant && nla_put_u32(msg, MNMAP_A_MAP_TENANT, a->tenant)))
+	    (a->has_tenant && nla_put_u32(msg, MNMAP_A_MAP_TENANT, a->tenant)) ||
+	    (a->counters && nla_put_flag(msg, MNMAP_A_MAP_COUNTERS)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -230,6 +239,8 @@ static int map_del(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (a.has_weight)
 		return error(ctl, "map del: weight only goes with add");
+	if (a.counters)
+		return error(ctl, "map del: counters only go with add");
 	err = batch_flush_pending(ctl);
 	if (err)
 		return err;
@@ -292,6 +303,8 @@ static int map_show(struct ctl *ctl, int argc, char **argv)
 		return error(ctl, "map show: give one port, not a range");
 	if (a.has_weight)
 		return error(ctl, "map show: cannot filter by weight");
+	if (a.counters)
+		return error(ctl, "map show: cannot filter by counters");
 	a.last = 0;
 	return ctl_dump(ctl, map_dump_request, &a, print_map);
 }
@@ -339,6 +352,10 @@ static int print_map_stats(struct ctl *ctl, struct nlattr **top, void *arg)
 		print_uint("port", " %" PRIu64, first);
 		print_uint("port_last", last != first ? "-%" PRIu64 : NULL, last);
 	}
+	/* A map without counters says so: there is nothing to show. */
+	print_bool("counters", NULL, tb[MNMAP_A_MAP_COUNTERS]);
+	if (!tb[MNMAP_A_MAP_COUNTERS])
+		print_text(" counters off");
 	print_stats(tb[MNMAP_A_MAP_STATS]);
 	print_close_object();
 	print_text("\n");
@@ -353,6 +370,8 @@ int map_stats_show(struct ctl *ctl, int argc, char **argv)
 
 	if (err)
 		return err;
+	if (a.counters)
+		return error(ctl, "stats show map: cannot filter by counters");
 	a.last = 0;
 	print_open_array("maps");
 	err = ctl_dump_nested(ctl, map_dump_request, &a, print_map_stats);

@@ -93,6 +93,8 @@ static int save_map(struct ctl *ctl, struct nlattr **top, void *arg)
 			printf(" weight %u", nla_get_u32(be[MNMAP_A_BACKEND_WEIGHT]));
 		if (tb[MNMAP_A_MAP_TENANT] && nla_get_u32(tb[MNMAP_A_MAP_TENANT]))
 			printf(" tenant %u", nla_get_u32(tb[MNMAP_A_MAP_TENANT]));
+		if (tb[MNMAP_A_MAP_COUNTERS])
+			printf(" counters");
 		printf("\n");
 	}
 	return 0;

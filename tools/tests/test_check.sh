@@ -45,6 +45,10 @@ case_ "monitor in a batch" 1 ':2: monitor cannot run in a batch' \
 case_ "container setup's arguments are checked" 1 ':1: container setup: usage' \
 	'container setup c1 endpoint\n'
 case_ "too many words" 1 ':1: too many words' "map add$(printf ' x%.0s' {1..70})\n"
+case_ "counters is a flag of map add, anywhere among its options" 0 '' \
+	'map add 1.2.3.4 udp 9 endpoint e counters\nmap add 1.2.3.4 tcp 1-9 counters endpoint e tenant 3\n'
+case_ "counters only go with add" 1 ':2: map del: counters only go with add' \
+	'map add 1.2.3.4 udp 9 endpoint e counters\nmap del 1.2.3.4 udp 9 counters\n'
 case_ "an unknown object" 1 ':1: unknown object .mapp.' 'mapp add 1.2.3.4 udp 9 endpoint e\n'
 
 n=$((n + 1))

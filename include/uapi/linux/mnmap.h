@@ -24,6 +24,12 @@
 #define MNMAP_NAME_MAX_LEN	64
 #define MNMAP_VNI_MAX	16777215
 #define MNMAP_WEIGHT_MAX	65535
+/*
+ * Most endpoints one map holds, so that the map, every endpoint named
+ * at full length, fits in one message (about 22 KB; nested attributes
+ * stop at 64 KB). Replies, events and dump messages are sized to it.
+ */
+#define MNMAP_MAP_ENDPOINTS_MAX	256
 #define MNMAP_MCGRP_EVENTS	"events"
 
 /* Top-level attributes of every mnmap message. */
@@ -139,8 +145,15 @@ enum mnmap_a_map {
 	MNMAP_A_MAP_WEIGHT,
 	/* In replies, each endpoint of the map with its weight. */
 	MNMAP_A_MAP_BACKEND,
-	/* Counters (replies only). */
+	/* Counters (replies only), for a map that has them. */
 	MNMAP_A_MAP_STATS,
+	/*
+	 * In MAP_NEW, the map counts its packets and bytes (per CPU, 16
+	 * bytes per CPU); chosen when the map is made: adding to a map
+	 * without counters refuses it. In replies, the map has counters.
+	 * The namespace and every endpoint always count.
+	 */
+	MNMAP_A_MAP_COUNTERS,
 
 	__MNMAP_A_MAP_MAX,
 	MNMAP_A_MAP_MAX = (__MNMAP_A_MAP_MAX - 1)
