@@ -59,15 +59,19 @@ saved_config() {
 	cat "/tmp/save.$1"
 }
 
-# Every command, each request with one mutation that makes it invalid,
-# aimed at the stable service's own maps and endpoints (so a wrong
-# success would delete, move or replace them): all refused, and the
-# configuration is exactly what it was.
-test_netlink_invalid() {
+# Three passes. On the live namespace, first every command, each request
+# with one mutation that makes it invalid, aimed at the stable service's
+# own maps and endpoints (so a wrong success would delete, move or replace
+# them): all refused, and the configuration is exactly what it was. Then
+# random mutations of additions, gets, dumps and uncommitted transactions:
+# they may add maps and endpoints of their own (10/8, fd00::/8), but what
+# was there stays and serves. A transaction that a fuzzing socket left
+# open goes with the socket. Then anything, on a scratch namespace.
+test_netlink() {
 	stable_topology
 	before=$(saved_config host)
 	for seed in $FUZZ_SEEDS; do
-		in_ns host "$HERE/nlfuzz.py" --mode invalid --seed "$seed" --count "$(count 600)" \
+		in_ns host "$HERE/nlfuzz.py" --mode invalid --seed "$seed" --count "$(count 400)" \
 			--dev eth0 --dev h-c1 --dev h-c2 --endpoint c1 --endpoint c2 --endpoint c3 \
 			--addr "$SHARED" --addr "$SHARED6" \
 			--map "$SHARED tcp 80 c1" --map "$SHARED6 tcp 80 c1" \
@@ -77,25 +81,18 @@ test_netlink_invalid() {
 	[[ $(saved_config host) == "$before" ]] ||
 		fail "refused requests changed the configuration: $(diff <(echo "$before") /tmp/save.host)"
 	still_serving
-}
-
-# Random mutations of additions, gets, dumps and uncommitted transactions
-# on the live namespace: they may add maps and endpoints of their own
-# (10/8, fd00::/8), but what was there stays and serves. A transaction a
-# fuzzing socket left open is dropped with the socket.
-test_netlink_safe() {
-	stable_topology
-	mnmapctl -n host save | grep -v '^flush' | sort > /tmp/before
+	grep -v '^flush' <<< "$before" | sort > /tmp/before
 	for seed in $FUZZ_SEEDS; do
-		in_ns host "$HERE/nlfuzz.py" --mode safe --seed "$seed" --count "$(count 800)" \
+		in_ns host "$HERE/nlfuzz.py" --mode safe --seed "$seed" --count "$(count 500)" \
 			--dev h-c1 --dev h-c3 --endpoint c1 --endpoint c3
 	done
 	# No transaction outlives its socket: another writer gets in.
 	mnmapctl -n host map add 203.0.113.99 udp 9 endpoint c3
-	saved_config host > /dev/null
-	mnmapctl -n host save | grep -v '^flush' | sort > /tmp/after
+	saved_config host | grep -v '^flush' | sort > /tmp/after
 	missing=$(comm -23 /tmp/before /tmp/after)
 	[[ -z $missing ]] || fail "the fuzz removed: $missing"
+	still_serving
+	netlink_scratch
 	still_serving
 }
 
@@ -123,11 +120,10 @@ scratch_ns() {
 # replaces at will) while the host namespace serves: afterwards the
 # scratch namespace's configuration saves, parses, restores and saves
 # the same, and the host's service never noticed.
-test_netlink_any() {
-	stable_topology
+netlink_scratch() {
 	scratch_ns fz
 	for seed in $FUZZ_SEEDS; do
-		in_ns fz "$HERE/nlfuzz.py" --mode any --seed "$seed" --count "$(count 1500)" \
+		in_ns fz "$HERE/nlfuzz.py" --mode any --seed "$seed" --count "$(count 1000)" \
 			--dev up0 --dev ca --dev cb --endpoint e1 --endpoint e2 \
 			--addr 198.51.100.1 --addr 2001:db8:100::1
 		mnmapctl -n fz host show > /dev/null || fail "seed $seed: fz's host show"
@@ -139,10 +135,69 @@ test_netlink_any() {
 		ip netns del fz
 		scratch_ns fz
 	done
+	ip netns del fz
+}
+
+# drops REASON: the namespace's drop counter REASON (unmapped, spoofed...).
+drops() {
+	mnmapctl -n host -j stats show | jq ".namespace.stats.drop_$1"
+}
+
+mac_of() {
+	ip -n "$1" -j link show "$2" | jq -r '.[0].address'
+}
+
+# pktfuzz NS IFACE ARGS...: every generator of pktfuzz.py, for each seed.
+pktfuzz() {
+	local n=$1 dev=$2 seed
+	shift 2
+	for seed in $FUZZ_SEEDS; do
+		in_ns "$n" "$HERE/pktfuzz.py" --iface "$dev" --seed "$seed" --count "$(count 30)" "$@" ||
+			fail "seed $seed: pktfuzz from $n failed"
+	done
+}
+
+# Malformed frames, first from the provider's side, sent by the router on
+# its link to the host's uplink: to the shared and the other address,
+# mapped and unmapped ports. None may come back out of the host to a
+# managed address (its stack would route back what mnmap should have
+# dropped), and the unmapped ones are counted. Then from inside a
+# container: c1 sends to the host's side of its veth, from its own ports
+# and from c2's (spoofed, counted), to the outside, to c3 and to c2's port
+# of the shared address.
+test_packets() {
+	stable_topology
+	mac=$(mac_of host eth0)
+	# First, that the frames pktfuzz builds are right: a valid datagram
+	# it sends reaches c1.
+	udp_listen c1 25000 /tmp/udp
+	sleep 0.5
+	in_ns router "$HERE/pktfuzz.py" --iface r-host --dst-mac "$mac" --only valid_udp --count 3 \
+		--src 192.0.2.2 --src6 2001:db8:c::2 --dst "$SHARED" --dst6 "$SHARED6" \
+		--ports 25000 --sports 7000 > /dev/null
+	sleep 0.5
+	[[ $(wc -l < /tmp/udp) == 3 ]] || fail "pktfuzz's valid datagrams: $(wc -l < /tmp/udp) of 3 reached c1"
+	unmapped=$(drops unmapped)
+	pktfuzz router r-host --dst-mac "$mac" \
+		--src 192.0.2.2 --src6 2001:db8:c::2 \
+		--dst "$SHARED" --dst 198.51.100.20 --dst6 "$SHARED6" --dst6 2001:db8:100::20 \
+		--ports 80,81,25000,35000,9,443 --sports 7000,40000,33000 \
+		--arp-sender 203.0.113.222 --nd-sender 2001:db8:1::222 \
+		--leak 198.51.100.0/24 --leak 2001:db8:100::/64
+	(($(drops unmapped) > unmapped)) || fail "no unmapped drop was counted"
+	still_serving
+	mac=$(mac_of host h-c1)
+	spoofed=$(drops spoofed)
+	pktfuzz c1 eth0 --dst-mac "$mac" \
+		--src "$SHARED" --src6 "$SHARED6" \
+		--dst 192.0.2.2 --dst 198.51.100.20 --dst "$SHARED" \
+		--dst6 2001:db8:c::2 --dst6 2001:db8:100::20 --dst6 "$SHARED6" \
+		--ports 7000,80,81 --sports 25000,25001,35000,80 \
+		--arp-sender 198.51.100.222 --nd-sender 2001:db8:100::222
+	(($(drops spoofed) > spoofed)) || fail "no spoofed drop was counted"
 	still_serving
 }
 
-run_test "netlink: single invalid mutations of every command are refused" test_netlink_invalid
-run_test "netlink: random additions and gets on a live namespace" test_netlink_safe
-run_test "netlink: anything on a scratch namespace" test_netlink_any
+run_test "netlink: invalid requests refused, random ones harmless, anything on a scratch namespace" test_netlink
+run_test "packets: malformed frames from the uplink and from a container" test_packets
 finish
