@@ -198,6 +198,132 @@ test_packets() {
 	still_serving
 }
 
+# maps_batch FILE VERB FIRST LAST: a batch that adds (or deletes) maps of
+# addresses and ports nobody connects to, one per port: other addresses
+# for c3, and other ports of the shared address itself.
+maps_batch() {
+	local file=$1 verb=$2 i
+	for ((i = $3; i <= $4; i++)); do
+		if [[ $verb == add ]]; then
+			echo "map add 10.9.$((i / 250)).$((i % 250 + 1)) tcp $((i % 60000 + 1)) endpoint c3"
+			echo "map add $SHARED udp $((i % 10000 + 1000)) endpoint c3"
+		else
+			echo "map del 10.9.$((i / 250)).$((i % 250 + 1)) tcp $((i % 60000 + 1))"
+			echo "map del $SHARED udp $((i % 10000 + 1000))"
+		fi
+	done > "$file"
+}
+
+# connect_loop ADDR SECONDS: short TCP connections one after the other
+# for SECONDS; prints "OK FAILED".
+connect_loop() {
+	in_ns client /usr/bin/python3 - "$@" <<-'EOF'
+	import socket, sys, time
+	addr, until = sys.argv[1], time.time() + float(sys.argv[2])
+	ok = failed = 0
+	while time.time() < until:
+	    try:
+	        with socket.create_connection((addr, 80), timeout=10) as s:
+	            s.settimeout(10)
+	            got = b""
+	            while not got.endswith(b"\n"):
+	                more = s.recv(100)
+	                if not more:
+	                    break
+	                got += more
+	            if got == b"c1\n":
+	                ok += 1
+	            else:
+	                failed += 1
+	                print("got %r" % got, file=sys.stderr)
+	    except OSError as e:
+	        failed += 1
+	        print(e, file=sys.stderr)
+	print(ok, failed)
+	EOF
+}
+
+# Thousands of unrelated changes (batches of additions and deletions, an
+# endpoint coming and going, whole restores of the saved table) while
+# short connections to the stable map open and close: none fails.
+test_churn_under_traffic() {
+	stable_topology
+	maps_batch /tmp/add add 1 "$(count 500)"
+	maps_batch /tmp/del del 1 "$(count 500)"
+	mnmapctl -n host save > /tmp/restore
+	{ connect_loop "$SHARED" 25 > /tmp/conn4; } 2> /tmp/conn4.err &
+	conn4=$!
+	{ connect_loop "$SHARED6" 25 > /tmp/conn6; } 2> /tmp/conn6.err &
+	conn6=$!
+	changes=0
+	while kill -0 "$conn4" 2> /dev/null; do
+		mnmapctl -n host -b /tmp/add
+		mnmapctl -n host endpoint add churn mac 02:00:00:00:09:09 vtep 192.0.2.99
+		mnmapctl -n host map add 10.8.0.1 udp 53 endpoint churn
+		mnmapctl -n host -f endpoint del churn
+		mnmapctl -n host -b /tmp/del
+		mnmapctl -n host -b /tmp/restore
+		changes=$((changes + 4 * $(count 500) + 4))
+	done
+	wait "$conn4" "$conn6"
+	echo "$changes changes; connections (ok failed): $(cat /tmp/conn4) $(cat /tmp/conn6)"
+	read -r ok4 failed4 < /tmp/conn4
+	read -r ok6 failed6 < /tmp/conn6
+	((failed4 == 0 && failed6 == 0)) ||
+		fail "failed connections: $failed4 IPv4 $failed6 IPv6: $(head -5 /tmp/conn4.err /tmp/conn6.err)"
+	((ok4 >= 10 && ok6 >= 10)) || fail "too few connections ($ok4, $ok6) to judge"
+	((changes >= 2000)) || fail "only $changes changes"
+	[[ $(mnmapctl -n host save) == "$(cat /tmp/restore)" ]] || fail "the table is not what it was"
+	still_serving
+}
+
+# flood NS ADDR PORT SPORT: UDP datagrams as fast as python sends them,
+# until killed.
+flood() {
+	in_ns "$1" /usr/bin/python3 -c '
+import socket, sys
+a = sys.argv[1]
+s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("", int(sys.argv[3])))
+while True:
+    try:
+        s.sendto(b"x" * 200, (a, int(sys.argv[2])))
+    except OSError:
+        pass' "$2" "$3" "$4" &
+}
+
+# The host namespace is deleted while floods run through it both ways
+# (and ping floods to the shared address), after one container went
+# mid-flood too; then the other namespaces go and mnmap unloads.
+test_netns_delete_under_flood() {
+	topology
+	flood client "$SHARED" 25000 7001
+	flood client "$SHARED6" 25000 7002
+	flood c1 192.0.2.2 7000 25000
+	flood c2 2001:db8:c::2 7000 35000
+	in_ns client ping -q -f 198.51.100.20 > /dev/null 2>&1 &
+	in_ns client ping -q -f "$SHARED6" > /dev/null 2>&1 &
+	sleep 3
+	n=$(mnmapctl -n host -j stats show | jq .namespace.stats.packets)
+	((n > 100)) || fail "the floods did not go through the host: $n packets"
+	# c2's device goes under its endpoint while c2 floods.
+	ip netns del c2
+	sleep 1
+	mnmapctl -n host host show > /dev/null
+	ip netns del host
+	sleep 2
+	# The module still answers elsewhere, then everything goes.
+	ns other
+	mnmapctl -n other host show > /dev/null
+	kill $(jobs -p)
+	wait || true
+	ip -all netns delete
+	rmmod mnmap
+	[[ ! -d /sys/module/mnmap ]] || fail "mnmap still loaded"
+}
+
 run_test "netlink: invalid requests refused, random ones harmless, anything on a scratch namespace" test_netlink
 run_test "packets: malformed frames from the uplink and from a container" test_packets
+run_test "churn: thousands of changes while connections open and close" test_churn_under_traffic
+run_test "a namespace deleted under a flood, then rmmod" test_netns_delete_under_flood
 finish
