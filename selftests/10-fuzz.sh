@@ -322,8 +322,62 @@ test_netns_delete_under_flood() {
 	[[ ! -d /sys/module/mnmap ]] || fail "mnmap still loaded"
 }
 
+# Bugs the fuzzers found, kept as reproducers: these cases fail until
+# they are fixed.
+
+# nlraw NS EXPR: one hand-made request (nlraw.py) from namespace NS.
+nlraw() {
+	in_ns "$1" "$HERE/nlraw.py" "$2"
+}
+
+# An endpoint name of Latin-1 letters (here the bytes ff fe) passes the
+# kernel's isalnum(), whose ctype table knows Latin-1, though the
+# contract allows only A-Za-z0-9 and "_.:-"; `save` then writes a batch
+# that mnmapctl refuses to restore.
+test_bug_latin1_name() {
+	ns h
+	ip -n h link add d0 type dummy
+	ifindex=$(ip -n h -j link show d0 | jq '.[0].ifindex')
+	expect_fail "error: EINVAL: .*name" nlraw h "req(\"ENDPOINT_NEW\", nest(\"ENDPOINT\",
+		raw(\"ENDPOINT_NAME\", \"fffe00\"), raw(\"ENDPOINT_MAC\", \"020000000009\"),
+		u32(\"ENDPOINT_IFINDEX\", $ifindex)))"
+	saved_config h > /dev/null
+}
+
+# The contract says "an unknown, duplicated-where-single or malformed
+# attribute rejects the whole request". The kernel takes a duplicate and
+# the last one wins: a MAP_DEL with two maps deletes one and says ok.
+test_bug_duplicate_attributes() {
+	ns h
+	ip -n h link add d0 type dummy
+	ifindex=$(ip -n h -j link show d0 | jq '.[0].ifindex')
+	mnmapctl -n h endpoint add e1 mac 02:00:00:00:00:01 dev d0
+	mnmapctl -n h endpoint add e2 mac 02:00:00:00:00:02 dev d0
+	mnmapctl -n h map add 10.1.1.1 tcp 80 endpoint e1
+	mnmapctl -n h map add 10.1.1.2 tcp 80 endpoint e1
+	before=$(mnmapctl -n h save)
+	m1='nest("MAP", ip("MAP_ADDR_IPV4", "10.1.1.1"), u8("MAP_PROTO", 6), u16("MAP_PORT_FIRST", 80))'
+	m2='nest("MAP", ip("MAP_ADDR_IPV4", "10.1.1.2"), u8("MAP_PROTO", 6), u16("MAP_PORT_FIRST", 80))'
+	expect_fail "error: E" nlraw h "req(\"MAP_DEL\", $m1, $m2)"
+	expect_fail "error: E" nlraw h 'req("MAP_NEW", nest("MAP", ip("MAP_ADDR_IPV4", "10.1.1.3"),
+		ip("MAP_ADDR_IPV4", "10.1.1.4"), u8("MAP_PROTO", 6), u16("MAP_PORT_FIRST", 80),
+		s("MAP_ENDPOINT", "e1")))'
+	expect_fail "error: E" nlraw h 'req("MAP_NEW", nest("MAP", ip("MAP_ADDR_IPV4", "10.1.1.1"),
+		u8("MAP_PROTO", 6), u16("MAP_PORT_FIRST", 80), s("MAP_ENDPOINT", "e1"),
+		s("MAP_ENDPOINT", "e2")))'
+	expect_fail "error: E" nlraw h 'req("ENDPOINT_SET",
+		nest("ENDPOINT", s("ENDPOINT_NAME", "e1"), raw("ENDPOINT_MAC", "020000000011")),
+		nest("ENDPOINT", s("ENDPOINT_NAME", "e2"), raw("ENDPOINT_MAC", "020000000012")))'
+	expect_fail "error: E" nlraw h "req(\"HOST_SET\", nest(\"HOST\", u32(\"HOST_UPLINK\", $ifindex)),
+		nest(\"HOST\", u32(\"HOST_UPLINK\", $ifindex)))"
+	[[ $(mnmapctl -n h save) == "$before" ]] ||
+		fail "requests with duplicates changed the table: $(diff <(echo "$before") <(mnmapctl -n h save))"
+}
+
 run_test "netlink: invalid requests refused, random ones harmless, anything on a scratch namespace" test_netlink
 run_test "packets: malformed frames from the uplink and from a container" test_packets
 run_test "churn: thousands of changes while connections open and close" test_churn_under_traffic
 run_test "a namespace deleted under a flood, then rmmod" test_netns_delete_under_flood
+run_test "bug: an endpoint name of Latin-1 letters is refused" test_bug_latin1_name
+run_test "bug: duplicated single attributes are refused" test_bug_duplicate_attributes
 finish
