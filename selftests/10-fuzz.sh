@@ -161,7 +161,8 @@ pktfuzz() {
 # its link to the host's uplink: to the shared and the other address,
 # mapped and unmapped ports. None may come back out of the host to a
 # managed address (its stack would route back what mnmap should have
-# dropped), and the unmapped ones are counted. Then from inside a
+# dropped); other addresses of their prefixes, which mutated frames hit,
+# are not mnmap's and go back out. The unmapped ones are counted. Then from inside a
 # container: c1 sends to the host's side of its veth, from its own ports
 # and from c2's (spoofed, counted), to the outside, to c3 and to c2's port
 # of the shared address.
@@ -183,7 +184,7 @@ test_packets() {
 		--dst "$SHARED" --dst 198.51.100.20 --dst6 "$SHARED6" --dst6 2001:db8:100::20 \
 		--ports 80,81,25000,35000,9,443 --sports 7000,40000,33000 \
 		--arp-sender 203.0.113.222 --nd-sender 2001:db8:1::222 \
-		--leak 198.51.100.0/24 --leak 2001:db8:100::/64
+		--leak "$SHARED/32" --leak 198.51.100.20/32 --leak "$SHARED6/128" --leak 2001:db8:100::20/128
 	(($(drops unmapped) > unmapped)) || fail "no unmapped drop was counted"
 	still_serving
 	mac=$(mac_of host h-c1)
