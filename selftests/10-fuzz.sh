@@ -71,7 +71,7 @@ test_netlink() {
 	stable_topology
 	before=$(saved_config host)
 	for seed in $FUZZ_SEEDS; do
-		in_ns host "$HERE/nlfuzz.py" --mode invalid --seed "$seed" --count "$(count 400)" \
+		in_ns host "$HERE/nlfuzz.py" --mode invalid --seed "$seed" --count "$(count 300)" \
 			--dev eth0 --dev h-c1 --dev h-c2 --endpoint c1 --endpoint c2 --endpoint c3 \
 			--addr "$SHARED" --addr "$SHARED6" \
 			--map "$SHARED tcp 80 c1" --map "$SHARED6 tcp 80 c1" \
@@ -83,7 +83,7 @@ test_netlink() {
 	still_serving
 	grep -v '^flush' <<< "$before" | sort > /tmp/before
 	for seed in $FUZZ_SEEDS; do
-		in_ns host "$HERE/nlfuzz.py" --mode safe --seed "$seed" --count "$(count 500)" \
+		in_ns host "$HERE/nlfuzz.py" --mode safe --seed "$seed" --count "$(count 400)" \
 			--dev h-c1 --dev h-c3 --endpoint c1 --endpoint c3
 	done
 	# No transaction outlives its socket: another writer gets in.
@@ -123,7 +123,7 @@ scratch_ns() {
 netlink_scratch() {
 	scratch_ns fz
 	for seed in $FUZZ_SEEDS; do
-		in_ns fz "$HERE/nlfuzz.py" --mode any --seed "$seed" --count "$(count 1000)" \
+		in_ns fz "$HERE/nlfuzz.py" --mode any --seed "$seed" --count "$(count 700)" \
 			--dev up0 --dev ca --dev cb --endpoint e1 --endpoint e2 \
 			--addr 198.51.100.1 --addr 2001:db8:100::1
 		mnmapctl -n fz host show > /dev/null || fail "seed $seed: fz's host show"
