@@ -323,8 +323,7 @@ test_netns_delete_under_flood() {
 	[[ ! -d /sys/module/mnmap ]] || fail "mnmap still loaded"
 }
 
-# Bugs the fuzzers found, kept as reproducers: these cases fail until
-# they are fixed.
+# Bugs the fuzzers found (fixed), kept as cases.
 
 # nlraw NS EXPR: one hand-made request (nlraw.py) from namespace NS.
 nlraw() {
@@ -379,6 +378,6 @@ run_test "netlink: invalid requests refused, random ones harmless, anything on a
 run_test "packets: malformed frames from the uplink and from a container" test_packets
 run_test "churn: thousands of changes while connections open and close" test_churn_under_traffic
 run_test "a namespace deleted under a flood, then rmmod" test_netns_delete_under_flood
-run_test "bug: an endpoint name of Latin-1 letters is refused" test_bug_latin1_name
-run_test "bug: duplicated single attributes are refused" test_bug_duplicate_attributes
+run_test "found by fuzzing: an endpoint name of Latin-1 letters is refused" test_bug_latin1_name
+run_test "found by fuzzing: duplicated single attributes are refused" test_bug_duplicate_attributes
 finish

@@ -287,7 +287,8 @@ OUT_OF_RANGE = {  # attribute name -> packed values the policy or handler refuse
     "MNMAP_A_MAP_PORT_FIRST": [u16(0)],
     "MNMAP_A_MAP_PROTO": [u8(0), u8(47), u8(255)],
     "MNMAP_A_ENDPOINT_VNI": [u32(1 << 24)],
-    "MNMAP_A_ENDPOINT_IFINDEX": [u32(0)],
+    # 0 says "no device" (what a device that went away leaves): valid.
+    "MNMAP_A_ENDPOINT_IFINDEX": [u32(0x7FFFFFF0)],
 }
 READ_ONLY = {"HOST": ["VERSION", "STATS", "DATAPATH"], "ENDPOINT": ["USERS", "STATS"],
              "MAP": ["STATS", "BACKEND"]}
