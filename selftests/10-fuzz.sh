@@ -304,8 +304,12 @@ test_netns_delete_under_flood() {
 	flood c2 2001:db8:c::2 7000 35000
 	in_ns client ping -q -f 198.51.100.20 > /dev/null 2>&1 &
 	in_ns client ping -q -f "$SHARED6" > /dev/null 2>&1 &
-	sleep 3
-	n=$(mnmapctl -n host -j stats show | jq .namespace.stats.packets)
+	# The senders take a while to start on a slow (debug, TCG) kernel.
+	for _ in $(seq 60); do
+		n=$(mnmapctl -n host -j stats show | jq .namespace.stats.packets)
+		((n > 100)) && break
+		sleep 0.5
+	done
 	((n > 100)) || fail "the floods did not go through the host: $n packets"
 	# c2's device goes under its endpoint while c2 floods.
 	ip netns del c2
