@@ -178,11 +178,13 @@ test_other_transaction_blocks() {
 test_idle_transaction_yields() {
 	setup
 	m endpoint add a mac 02:00:00:00:00:01 dev c1
-	echo 2 > /sys/module/mnmap/parameters/txn_idle_timeout
-	hold_txn 5 "then(req('MAP_NEW', nest('MAP', ip('MAP_ADDR_IPV4', '198.51.100.1'),
+	echo 4 > /sys/module/mnmap/parameters/txn_idle_timeout
+	# Idle past the timeout, and long enough that the second writer comes
+	# in between even on a slow (debug, TCG) kernel.
+	hold_txn 15 "then(req('MAP_NEW', nest('MAP', ip('MAP_ADDR_IPV4', '198.51.100.1'),
 		u8('MAP_PROTO', 6), u16('MAP_PORT_FIRST', 81), s('MAP_ENDPOINT', 'a'))), req('TXN_COMMIT'))"
 	expect_fail "another socket has a transaction open" m map add 198.51.100.1 tcp 80 endpoint a
-	sleep 3
+	sleep 5
 	m map add 198.51.100.1 tcp 80 endpoint a
 	wait $holder && fail "the idle owner's change went through: $(cat /tmp/hold)"
 	grep -q "transaction aborted: idle longer than txn_idle_timeout" /tmp/hold || fail "the idle owner was told: $(cat /tmp/hold)"
