@@ -143,13 +143,17 @@ static struct net_device *device_for(struct mnmap_net *mn, const struct mnmap_lo
 	return dev;
 }
 
-/* Send the packet to @loc through @dev (from device_for()); always consumed. */
+/*
+ * Send the packet to @loc through @dev (from device_for()), to a VTEP with
+ * @vni: the tenant of the address it goes to. Always consumed.
+ */
 static unsigned int send_to(struct mnmap_net *mn, struct sk_buff *skb,
-			    struct net_device *dev, const struct mnmap_location *loc)
+			    struct net_device *dev, const struct mnmap_location *loc,
+			    u32 vni)
 {
 	if (!loc->vtep.family)	/* a device's: its index may be cleared meanwhile */
 		return mnmap_transmit(skb, dev, loc->mac);
-	return mnmap_vxlan_transmit(mn, skb, dev, loc);
+	return mnmap_vxlan_transmit(mn, skb, dev, loc, vni);
 }
 
 /*
@@ -170,8 +174,8 @@ static unsigned int deliver(struct mnmap_net *mn, struct sk_buff *skb,
 		return verdict;
 	count_delivered(mn, m, ep, skb->len);
 	if (frag)
-		mnmap_memo_remember(mn->memo, frag, loc);
-	return send_to(mn, skb, dev, loc);
+		mnmap_memo_remember(mn->memo, frag, loc, m->n.key.tenant);
+	return send_to(mn, skb, dev, loc, m->n.key.tenant);
 }
 
 /*
@@ -186,17 +190,28 @@ static bool send_as_remembered(struct mnmap_net *mn, struct sk_buff *skb,
 {
 	struct mnmap_location loc = {};	/* no tunnel metadata: vxlan.c makes it */
 	struct net_device *dev;
+	u32 vni;
 
-	if (!mnmap_memo_recall(mn->memo, key, &loc))
+	if (!mnmap_memo_recall(mn->memo, key, &loc, &vni))
 		return false;
 	dev = device_for(mn, &loc, NULL, from, verdict);
 	if (!dev)
 		return true;
 	if (frag)
-		mnmap_memo_remember(mn->memo, frag, &loc);
+		mnmap_memo_remember(mn->memo, frag, &loc, vni);
 	mnmap_stats_delivered(mn->stats, skb->len);
-	*verdict = send_to(mn, skb, dev, &loc);
+	*verdict = send_to(mn, skb, dev, &loc, vni);
 	return true;
+}
+
+/* Where a packet from a container's device comes from: the device, its MAC. */
+static void sender_at_device(const struct sk_buff *skb, const struct net_device *in,
+			     struct mnmap_location *sender)
+{
+	memset(sender, 0, sizeof(*sender));
+	sender->ifindex = in->ifindex;
+	if (skb_mac_header_was_set(skb))
+		ether_addr_copy(sender->mac, eth_hdr(skb)->h_source);
 }
 
 /*
@@ -206,12 +221,12 @@ static bool send_as_remembered(struct mnmap_net *mn, struct sk_buff *skb,
 static void remember_echo(struct mnmap_net *mn, struct sk_buff *skb,
 			  const struct net_device *in, const struct mnmap_packet *p)
 {
-	struct mnmap_location sender = { .ifindex = in->ifindex };
+	struct mnmap_location sender;
 
-	if (!p->echo || !p->echo_request || !skb_mac_header_was_set(skb))
+	if (!p->echo || !p->echo_request)
 		return;
-	ether_addr_copy(sender.mac, eth_hdr(skb)->h_source);
-	mnmap_memo_remember(mn->memo, p->echo, &sender);
+	sender_at_device(skb, in, &sender);
+	mnmap_memo_remember(mn->memo, p->echo, &sender, 0);
 }
 
 static bool same_addr(const struct mnmap_addr *a, const struct mnmap_addr *b)
@@ -226,36 +241,40 @@ static bool same_key_addr(const struct mnmap_key *a, const struct mnmap_key *b)
 	return a->family == b->family && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
 }
 
-/*
- * Whether @m has an endpoint where @where says: behind its device with its
- * MAC (endpoints that share a device are told apart by MAC), or at its VTEP
- * (the host there checked the MAC).
- */
-static bool same_place(const struct mnmap_location *loc, const struct mnmap_location *where)
-{
-	if (where->ifindex)
-		return loc->ifindex == where->ifindex && ether_addr_equal(loc->mac, where->mac);
-	return !loc->ifindex && same_addr(&loc->vtep, &where->vtep);
-}
-
-static bool lives_at(const struct mnmap_map *m, const struct mnmap_location *where)
+static bool has_endpoint(const struct mnmap_map *m, const struct mnmap_endpoint *ep)
 {
 	for (int i = 0; i < m->n_backends; i++) {
-		if (same_place(rcu_dereference(m->backends[i].ep->loc), where))
+		if (m->backends[i].ep == ep)
+			return true;
+	}
+	return false;
+}
+
+/* Whether @m has an endpoint on the host at @vtep (which checked the MAC). */
+static bool lives_at(const struct mnmap_map *m, const struct mnmap_addr *vtep)
+{
+	for (int i = 0; i < m->n_backends; i++) {
+		const struct mnmap_location *loc = rcu_dereference(m->backends[i].ep->loc);
+
+		if (!loc->ifindex && same_addr(&loc->vtep, vtep))
 			return true;
 	}
 	return false;
 }
 
 /*
- * Whether a container at @where (behind a device here, or on the host at
- * a VTEP) may send the packet: its source ports must belong to a map with
- * an endpoint there; ICMP echo, fragments and other protocols need only a
- * managed address. Nobody owns the source of a packet whose ports are cut
- * short, nor the outer source of an ICMP error about another's flow.
+ * Whether the packet's sender may send from its source: its endpoint
+ * (p->sender, from a container here) or a container on the host at @vtep.
+ * Source ports must belong to a map with that endpoint, or an endpoint on
+ * that host. ICMP echo, fragments and other protocols have no ports: a
+ * container here must be an endpoint of a map of its source address (the
+ * owner index); the host at a VTEP checked its own containers so, and
+ * needs only a managed address. Nobody owns the source of a packet whose
+ * ports are cut short, nor the outer source of an ICMP error about
+ * another's flow.
  */
 static bool owns_source(struct mnmap_table *t, struct mnmap_packet *p,
-			const struct mnmap_location *where)
+			const struct mnmap_addr *vtep)
 {
 	struct mnmap_map *m;
 
@@ -263,34 +282,51 @@ static bool owns_source(struct mnmap_table *t, struct mnmap_packet *p,
 	    (p->icmp_error && !same_key_addr(&p->outer_src, &p->src)))
 		return false;
 	if (p->keys == MNMAP_KEYS_ADDR || !mnmap_proto_has_ports(p->src.proto))
-		return mnmap_addr_managed(t, &p->src);
+		return p->sender ? mnmap_addr_owned_by(t, &p->src, p->sender) :
+				   mnmap_addr_managed(t, &p->src);
 	m = mnmap_lookup(t, &p->src);
-	return m && lives_at(m, where);
-}
-
-/* Where a packet from a container's device comes from: the device, its MAC. */
-static void sender_at_device(const struct sk_buff *skb, const struct net_device *in,
-			     struct mnmap_location *sender)
-{
-	memset(sender, 0, sizeof(*sender));
-	sender->ifindex = in->ifindex;
-	if (skb_mac_header_was_set(skb))
-		ether_addr_copy(sender->mac, eth_hdr(skb)->h_source);
+	if (!m)
+		return false;
+	return p->sender ? has_endpoint(m, p->sender) : lives_at(m, vtep);
 }
 
 /*
- * A packet from a container that mnmap does not otherwise steer (IPv6 to
- * link scope): NF_ACCEPT when the container owns its source, else dropped.
+ * The tenant of @k's address as the packet's sender sees it: its scope's
+ * (p->scope), or else, from a container, the public one.
+ */
+static void resolve_tenant(struct mnmap_table *t, const struct mnmap_packet *p,
+			   struct mnmap_key *k)
+{
+	k->tenant = p->scope;
+	if (p->scope && p->public_too && !mnmap_addr_managed(t, k))
+		k->tenant = 0;
+}
+
+/*
+ * A packet from a container: it is the endpoint's that lives behind its
+ * device with its MAC, sees that endpoint's tenant (and the public
+ * addresses), and must own its source. NF_ACCEPT when it does (the
+ * sender and the source's tenant set in @p), else dropped. What mnmap
+ * does not otherwise steer (IPv6 to link scope) is checked so too.
  */
 unsigned int mnmap_check_sender(struct mnmap_net *mn, struct mnmap_table *t,
 				const struct sk_buff *skb, const struct net_device *in,
 				struct mnmap_packet *p)
 {
-	struct mnmap_location sender;
+	struct mnmap_endpoint *ep = NULL;
 
-	sender_at_device(skb, in, &sender);
-	if (!owns_source(t, p, &sender))
+	if (skb_mac_header_was_set(skb))
+		ep = mnmap_endpoint_at(t, in->ifindex, eth_hdr(skb)->h_source);
+	if (!ep)
 		return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
+	p->sender = ep;
+	p->scope = rcu_dereference(ep->loc)->tenant;
+	p->public_too = true;
+	resolve_tenant(t, p, &p->src);
+	if (p->icmp_error)
+		resolve_tenant(t, p, &p->outer_src);
+	if (!owns_source(t, p, NULL))
+		return mnmap_drop(mn, ep, MNMAP_DROP_SPOOFED);
 	return NF_ACCEPT;
 }
 
@@ -307,6 +343,14 @@ static bool routable(const struct mnmap_key *dst)
 	       !(ipv4_is_linklocal_169(a) || ipv4_is_multicast(a) || ipv4_is_lbcast(a));
 }
 
+/* Whether this host is its namespace's gateway (host set gateway VTEP). */
+static bool is_gateway(struct mnmap_net *mn)
+{
+	const struct mnmap_host *host = rcu_dereference(mn->host);
+
+	return host && host->gateway.family && same_addr(&host->gateway, &host->vtep);
+}
+
 /*
  * A container's packet for the outside, where the provider filters
  * sources: through the tunnel to the gateway host, which routes it out.
@@ -321,8 +365,7 @@ static unsigned int send_to_gateway(struct mnmap_net *mn, struct sk_buff *skb,
 	unsigned int verdict;
 	struct net_device *dev;
 
-	if (!host || !host->gateway.family || same_addr(&host->gateway, &host->vtep) ||
-	    !routable(&p->dst))
+	if (!host || !host->gateway.family || is_gateway(mn) || !routable(&p->dst))
 		return NF_ACCEPT;
 	gw.vtep = host->gateway;
 	dev = device_for(mn, &gw, NULL, MNMAP_FROM_ENDPOINT, &verdict);
@@ -331,8 +374,8 @@ static unsigned int send_to_gateway(struct mnmap_net *mn, struct sk_buff *skb,
 	/* The gateway routes by IP: the inner frame goes to nobody in particular. */
 	ether_addr_copy(gw.mac, dev->dev_addr);
 	if (p->frag)
-		mnmap_memo_remember(mn->memo, p->frag, &gw);
-	return send_to(mn, skb, dev, &gw);
+		mnmap_memo_remember(mn->memo, p->frag, &gw, 0);
+	return send_to(mn, skb, dev, &gw, 0);
 }
 
 /*
@@ -346,24 +389,16 @@ static unsigned int route_for_remote(struct mnmap_net *mn, struct mnmap_table *t
 				     struct sk_buff *skb, struct mnmap_packet *p)
 {
 	struct mnmap_location sender = {};
+	u32 vni;
 
-	if (!mnmap_vxlan_sender(skb, &sender.vtep, &sender.vni) ||
-	    !owns_source(t, p, &sender))
+	if (!mnmap_vxlan_sender(skb, &sender.vtep, &vni) || !owns_source(t, p, &sender.vtep))
 		return mnmap_drop(mn, NULL, MNMAP_DROP_SPOOFED);
 	if (p->echo && p->echo_request) {
 		ether_addr_copy(sender.mac, eth_hdr(skb)->h_source);
-		mnmap_memo_remember(mn->memo, p->echo, &sender);
+		mnmap_memo_remember(mn->memo, p->echo, &sender, vni);
 	}
 	skb->pkt_type = PACKET_HOST;
 	return NF_ACCEPT;
-}
-
-/* Whether this host is its namespace's gateway (host set gateway VTEP). */
-static bool is_gateway(struct mnmap_net *mn)
-{
-	const struct mnmap_host *host = rcu_dereference(mn->host);
-
-	return host && host->gateway.family && same_addr(&host->gateway, &host->vtep);
 }
 
 /*
@@ -378,6 +413,9 @@ static unsigned int outside(struct mnmap_net *mn, struct mnmap_table *t,
 {
 	if (from == MNMAP_FROM_ENDPOINT)
 		return send_to_gateway(mn, skb, p);
+	/* A tenant's packets stay in it: what is not its own is nobody's. */
+	if (from == MNMAP_FROM_VXLAN && p->scope)
+		return mnmap_drop(mn, NULL, MNMAP_DROP_TENANT);
 	/* An ICMP error is a container's by its outer source as well. */
 	if (from != MNMAP_FROM_VXLAN ||
 	    !(mnmap_addr_managed(t, &p->src) ||
@@ -409,6 +447,42 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
 }
 
 /*
+ * Set the tenants of the packet's keys (and of what the memo keeps for
+ * it) by where it came from: a container's are its endpoint's tenant and
+ * the public one, and it must own its source (mnmap_check_sender()); the
+ * tunnel's, the VNI's tenant only; the uplink's, the public one only.
+ * A tenant's private source goes nowhere but to its own tenant's
+ * addresses (link scope aside): nothing else could answer it.
+ */
+static unsigned int scope_packet(struct mnmap_net *mn, struct mnmap_table *t,
+				 struct sk_buff *skb, const struct net_device *in,
+				 enum mnmap_origin from, struct mnmap_packet *p)
+{
+	struct mnmap_addr vtep;
+	unsigned int verdict;
+
+	p->sender = NULL;
+	p->scope = 0;
+	p->public_too = false;
+	if (from == MNMAP_FROM_ENDPOINT) {
+		verdict = mnmap_check_sender(mn, t, skb, in, p);
+		if (verdict != NF_ACCEPT)
+			return verdict;
+	} else if (from == MNMAP_FROM_VXLAN && mnmap_vxlan_sender(skb, &vtep, &p->scope)) {
+		p->src.tenant = p->scope;
+		p->outer_src.tenant = p->scope;
+	}
+	resolve_tenant(t, p, &p->dst);
+	if (p->frag)
+		p->frag_key.tenant = p->dst.tenant;
+	if (p->echo)
+		p->echo_key.tenant = p->echo_request ? p->src.tenant : p->dst.tenant;
+	if (p->src.tenant && p->dst.tenant != p->src.tenant && routable(&p->dst))
+		return mnmap_drop(mn, p->sender, MNMAP_DROP_PRIVATE);
+	return NF_ACCEPT;
+}
+
+/*
  * What both families decide once a packet is keyed: a container's source
  * must be its own; an echo reply goes to the container that sent its
  * request; a mapped destination is delivered; a later fragment (keyed by
@@ -425,12 +499,11 @@ int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb
 	unsigned int verdict;
 	struct mnmap_map *m;
 
-	if (from == MNMAP_FROM_ENDPOINT) {
-		verdict = mnmap_check_sender(mn, t, skb, in, p);
-		if (verdict != NF_ACCEPT)
-			return verdict;
+	verdict = scope_packet(mn, t, skb, in, from, p);
+	if (verdict != NF_ACCEPT)
+		return verdict;
+	if (from == MNMAP_FROM_ENDPOINT)
 		remember_echo(mn, skb, in, p);
-	}
 	if (p->frag && p->keys != MNMAP_KEYS_FULL) {
 		if (send_as_remembered(mn, skb, p->frag, NULL, from, &verdict))
 			return verdict;

@@ -59,6 +59,15 @@ struct mnmap_packet {
 	const struct mnmap_memo_key *echo;
 	bool echo_request;
 	struct mnmap_memo_key frag_key, echo_key;	/* what they point to */
+	/* From a container: the endpoint at its device and MAC. */
+	struct mnmap_endpoint *sender;
+	/*
+	 * The tenant whose addresses its lookups see (mnmap_steer() sets it,
+	 * and the keys' tenants): a container's own, then (@public_too) the
+	 * public ones; the VNI it came out of the tunnel with; 0 from the uplink.
+	 */
+	u32 scope;
+	bool public_too;
 };
 
 /* mnmap_steer(): a managed address that no map claims. */

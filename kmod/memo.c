@@ -49,7 +49,7 @@ struct mnmap_memo_slot {
 	int ifindex;
 	u8 mac[ETH_ALEN];
 	struct mnmap_addr vtep;
-	u32 vni;
+	u32 vni;		/* what a VTEP's packets carry */
 };
 
 struct mnmap_memo_bucket {
@@ -130,7 +130,7 @@ static struct mnmap_memo_slot *way_for(struct mnmap_memo_bucket *b,
 }
 
 void mnmap_memo_remember(struct mnmap_memo *f, const struct mnmap_memo_key *key,
-			 const struct mnmap_location *loc)
+			 const struct mnmap_location *loc, u32 vni)
 {
 	struct mnmap_memo_bucket *b = bucket_of(f, key);
 	struct mnmap_memo_slot *s;
@@ -143,13 +143,16 @@ void mnmap_memo_remember(struct mnmap_memo *f, const struct mnmap_memo_key *key,
 	s->ifindex = loc->ifindex;
 	ether_addr_copy(s->mac, loc->mac);
 	s->vtep = loc->vtep;
-	s->vni = loc->vni;
+	s->vni = vni;
 	spin_unlock_bh(&b->lock);
 }
 
-/* Where @key's packets go, into @loc (whose rcu head is left alone). */
+/*
+ * Where @key's packets go, into @loc (whose rcu head is left alone), and
+ * the VNI they carry to a VTEP.
+ */
 bool mnmap_memo_recall(struct mnmap_memo *f, const struct mnmap_memo_key *key,
-		       struct mnmap_location *loc)
+		       struct mnmap_location *loc, u32 *vni)
 {
 	struct mnmap_memo_bucket *b = bucket_of(f, key);
 	bool found = false;
@@ -163,7 +166,7 @@ bool mnmap_memo_recall(struct mnmap_memo *f, const struct mnmap_memo_key *key,
 			loc->ifindex = s->ifindex;
 			ether_addr_copy(loc->mac, s->mac);
 			loc->vtep = s->vtep;
-			loc->vni = s->vni;
+			*vni = s->vni;
 		}
 	}
 	spin_unlock_bh(&b->lock);

@@ -23,6 +23,8 @@ struct mnmap_memo_key {
 		struct in6_addr v6;
 	} saddr, daddr;
 	u32 id;
+	/* The tenant of the address that the packets go to. */
+	u32 tenant;
 	u8 family;
 	u8 proto;
 	u8 kind;
@@ -47,9 +49,9 @@ struct mnmap_memo;
 struct mnmap_memo *mnmap_memo_new(void);
 void mnmap_memo_free(struct mnmap_memo *m);
 void mnmap_memo_remember(struct mnmap_memo *m, const struct mnmap_memo_key *key,
-			 const struct mnmap_location *loc);
+			 const struct mnmap_location *loc, u32 vni);
 void mnmap_memo_forget_dev(struct mnmap_memo *m, int ifindex);
 bool mnmap_memo_recall(struct mnmap_memo *m, const struct mnmap_memo_key *key,
-		       struct mnmap_location *loc);
+		       struct mnmap_location *loc, u32 *vni);
 
 #endif /* _MNMAP_MEMO_H */

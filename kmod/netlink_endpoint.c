@@ -27,6 +27,7 @@ static const struct nla_policy endpoint_policy[MNMAP_A_ENDPOINT_MAX + 1] = {
 				     .reject_message = "users is read-only" },
 	[MNMAP_A_ENDPOINT_STATS] = { .type = NLA_REJECT,
 				     .reject_message = "stats are read-only" },
+	[MNMAP_A_ENDPOINT_TENANT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vni_range),
 };
 
 const struct nla_policy mnmap_endpoint_req_policy[MNMAP_A_MAX + 1] = {
@@ -54,7 +55,8 @@ static int put_endpoint_at(struct sk_buff *skb, const struct mnmap_endpoint *ep,
 	    (loc->ifindex && nla_put_u32(skb, MNMAP_A_ENDPOINT_IFINDEX, loc->ifindex)) ||
 	    mnmap_nl_put_addr(skb, MNMAP_A_ENDPOINT_VTEP_IPV4,
 			      MNMAP_A_ENDPOINT_VTEP_IPV6, &loc->vtep) ||
-	    (loc->vtep.family && nla_put_u32(skb, MNMAP_A_ENDPOINT_VNI, loc->vni)) ||
+	    (loc->vtep.family && nla_put_u32(skb, MNMAP_A_ENDPOINT_VNI, loc->tenant)) ||
+	    nla_put_u32(skb, MNMAP_A_ENDPOINT_TENANT, loc->tenant) ||
 	    nla_put_u32(skb, MNMAP_A_ENDPOINT_USERS, users) ||
 	    mnmap_stats_put(skb, MNMAP_A_ENDPOINT_STATS, ep->stats)) {
 		nla_nest_cancel(skb, nest);
@@ -134,25 +136,47 @@ static int check_name(struct nlattr *attr, struct netlink_ext_ack *extack)
 }
 
 /*
- * Apply the location attributes in @tb to @loc: a device, or a VTEP with an
- * optional VNI. Giving one clears the other.
+ * The tenant a request gives, under its name or its older one (vni, which
+ * went with a vtep): -1 for none.
+ */
+static s64 parse_tenant(struct nlattr **tb, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tenant = tb[MNMAP_A_ENDPOINT_TENANT];
+	struct nlattr *vni = tb[MNMAP_A_ENDPOINT_VNI];
+
+	if (vni && !tb[MNMAP_A_ENDPOINT_VTEP_IPV4] && !tb[MNMAP_A_ENDPOINT_VTEP_IPV6]) {
+		NL_SET_ERR_MSG_ATTR(extack, vni, "a vni goes with a vtep (or give a tenant)");
+		return -EINVAL;
+	}
+	if (vni && tenant && nla_get_u32(vni) != nla_get_u32(tenant)) {
+		NL_SET_ERR_MSG_ATTR(extack, vni, "an endpoint's vni is its tenant: they differ");
+		return -EINVAL;
+	}
+	tenant = tenant ?: vni;
+	return tenant ? (s64)nla_get_u32(tenant) : -1;
+}
+
+/*
+ * Apply the location attributes in @tb to @loc: a device, or a VTEP; and
+ * the tenant. Giving a device or a VTEP clears the other; the tenant stays
+ * unless given.
  */
 static int parse_location(struct net *net, struct nlattr **tb,
 			  struct mnmap_location *loc, struct netlink_ext_ack *extack)
 {
 	struct nlattr *dev = tb[MNMAP_A_ENDPOINT_IFINDEX];
 	struct nlattr *vtep = tb[MNMAP_A_ENDPOINT_VTEP_IPV4] ?: tb[MNMAP_A_ENDPOINT_VTEP_IPV6];
-	struct nlattr *vni = tb[MNMAP_A_ENDPOINT_VNI];
+	s64 tenant = parse_tenant(tb, extack);
 	int ret;
 
 	if (dev && vtep) {
 		NL_SET_ERR_MSG_ATTR(extack, vtep, "give a device or a vtep, not both");
 		return -EINVAL;
 	}
-	if (vni && !vtep) {
-		NL_SET_ERR_MSG_ATTR(extack, vni, "a vni goes with a vtep");
-		return -EINVAL;
-	}
+	if (tenant < -1)
+		return tenant;
+	if (tenant >= 0)
+		loc->tenant = tenant;
 	if (dev) {
 		rcu_read_lock();
 		/* Index 0: no device (what is left of one that went away). */
@@ -166,7 +190,6 @@ static int parse_location(struct net *net, struct nlattr **tb,
 		}
 		loc->ifindex = nla_get_u32(dev);
 		memset(&loc->vtep, 0, sizeof(loc->vtep));
-		loc->vni = 0;
 	}
 	if (vtep) {
 		ret = mnmap_nl_parse_addr(tb[MNMAP_A_ENDPOINT_VTEP_IPV4],
@@ -178,7 +201,6 @@ static int parse_location(struct net *net, struct nlattr **tb,
 			return -EINVAL;
 		}
 		loc->ifindex = 0;
-		loc->vni = vni ? nla_get_u32(vni) : 0;
 	}
 	if (tb[MNMAP_A_ENDPOINT_MAC]) {
 		if (!is_valid_ether_addr(nla_data(tb[MNMAP_A_ENDPOINT_MAC]))) {
@@ -350,6 +372,13 @@ int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 	ret = parse_location(mn->net, tb, &loc, info->extack);
 	if (ret)
 		goto out;
+	/* Its maps were checked against its tenant (table.c). */
+	if (loc.tenant != mnmap_endpoint_loc(t, ep)->tenant && mnmap_endpoint_users(t, ep)) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "an endpoint keeps its tenant while maps use it");
+		ret = -EBUSY;
+		goto out;
+	}
 	/*
 	 * The reply describes the endpoint as the request leaves it (in a
 	 * transaction: as its commit will): built first, so nothing fails
@@ -360,6 +389,8 @@ int mnmap_nl_endpoint_set(struct sk_buff *skb, struct genl_info *info)
 	ret = reply ? mnmap_endpoint_move(t, ep, &loc) : -ENOMEM;
 	if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_MOD(info->extack, MNMAP_STAGED_FULL_MSG);
+	else if (ret == -EADDRINUSE)
+		NL_SET_ERR_MSG_MOD(info->extack, MNMAP_PLACE_TAKEN_MSG);
 	if (ret) {
 		nlmsg_free(reply);
 		goto out;

@@ -144,8 +144,8 @@ static int ep_stage_prepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
 
 	if (!l)
 		return 0;
-	if (s->from)
-		return mnmap_epdev_get(live, l->ifindex);
+	if (s->from)	/* a move, or a new endpoint under the name */
+		return mnmap_location_get(live, s->to, l, s->from);
 	ret = mnmap_endpoint_insert(live, s->to);
 	if (!ret)
 		live->n_endpoints++;
@@ -158,7 +158,7 @@ static void ep_stage_unprepare(struct mnmap_table *live, struct mnmap_ep_stage *
 
 	if (!l)
 		return;
-	mnmap_epdev_put(live, l->ifindex);
+	mnmap_location_put(live, l);
 	if (!s->from) {
 		WARN_ON(rhashtable_remove_fast(&live->endpoints, &s->to->node, endpoint_params));
 		live->n_endpoints--;
@@ -177,13 +177,14 @@ static void ep_stage_finish(struct mnmap_table *live, struct mnmap_ep_stage *s)
 		old = mnmap_ep_loc(live, from);
 		rcu_assign_pointer(from->loc, s->loc);
 		s->loc = NULL;
-		mnmap_epdev_put(live, old->ifindex);
+		mnmap_location_put(live, old);
 		mnmap_location_free_rcu(old);
 		return;
 	}
 	if (s->to) {
 		WARN_ON(rhashtable_replace_fast(&live->endpoints, &from->node, &s->to->node,
 						endpoint_params));
+		mnmap_place_handover(live, mnmap_ep_loc(live, s->to), s->to);
 	} else {
 		WARN_ON(rhashtable_remove_fast(&live->endpoints, &from->node, endpoint_params));
 		live->n_endpoints--;
@@ -225,9 +226,12 @@ static int commit_maps(struct mnmap_table *o, struct mnmap_table *live)
 			break;
 	}
 	if (ret) {
-		list_for_each_entry_continue_reverse(s, &o->staged_maps, list)
-			if (stage_adds(s))
-				WARN_ON(mnmap_node_swap(live, s->to, s->from));
+		list_for_each_entry_continue_reverse(s, &o->staged_maps, list) {
+			if (!stage_adds(s))
+				continue;
+			WARN_ON(mnmap_node_swap(live, s->to, s->from));
+			mnmap_owners_sweep(live, s->to);
+		}
 		return ret;
 	}
 	list_for_each_entry(s, &o->staged_maps, list) {

@@ -190,6 +190,8 @@ static int put_sum(struct sk_buff *skb, int attr, const struct mnmap_stats_sum *
 		[MNMAP_DROP_SPOOFED] = MNMAP_A_STATS_DROP_SPOOFED,
 		[MNMAP_DROP_NO_DEVICE] = MNMAP_A_STATS_DROP_NO_DEVICE,
 		[MNMAP_DROP_REMOTE] = MNMAP_A_STATS_DROP_REMOTE,
+		[MNMAP_DROP_PRIVATE] = MNMAP_A_STATS_DROP_PRIVATE,
+		[MNMAP_DROP_TENANT] = MNMAP_A_STATS_DROP_TENANT,
 	};
 	struct nlattr *nest = nla_nest_start(skb, attr);
 

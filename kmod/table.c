@@ -15,12 +15,16 @@
 #include "limits.h"
 #include "vxlan.h"
 
+#include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/stringify.h>
 #include <linux/vmalloc.h>
 
-static_assert(sizeof(struct mnmap_key) == 28);
+static_assert(sizeof(struct mnmap_key) == 32);
+
+/* Endpoint serials: unique module-wide while they live (0 is none). */
+static atomic_t mnmap_serials = ATOMIC_INIT(0);
 
 struct mnmap_table *mnmap_table_alloc(const struct rhashtable_params *ep_params)
 {
@@ -100,7 +104,10 @@ void mnmap_table_put(struct mnmap_table *t)
 	kfree(t);
 }
 
-/* Derived references: managed addresses and endpoint devices */
+/*
+ * Derived references: managed addresses, endpoint devices, the endpoint at
+ * each device and MAC (its place), and the owners of each address.
+ */
 
 static void ref_key(struct mnmap_key *key, const struct mnmap_key *map, u8 kind,
 		    int ifindex)
@@ -116,34 +123,70 @@ static void ref_key(struct mnmap_key *key, const struct mnmap_key *map, u8 kind,
 	key->tenant = map->tenant;
 }
 
-static int ref_get(struct mnmap_table *t, const struct mnmap_key *key)
+/* The owner record of @ep for @map's (tenant, address). */
+static void owner_key(struct mnmap_key *key, const struct mnmap_key *map,
+		      const struct mnmap_endpoint *ep)
 {
-	struct mnmap_ref *r = rhashtable_lookup_fast(&t->maps, key, map_params);
+	ref_key(key, map, MNMAP_NODE_OWNER, 0);
+	key->owner = ep->serial;
+}
+
+/* The place record of a device and MAC. */
+static void place_key(struct mnmap_key *key, int ifindex, const u8 *mac)
+{
+	memset(key, 0, sizeof(*key));
+	key->kind = MNMAP_NODE_PLACE;
+	key->owner = ifindex;
+	memcpy(key->addr.v6.s6_addr, mac, ETH_ALEN);
+}
+
+static struct mnmap_ref *ref_find(struct mnmap_table *t, const struct mnmap_key *key)
+{
+	return rhashtable_lookup_fast(&t->maps, key, map_params);
+}
+
+/* Count one more use of @key, making its record (of @size bytes) if need be. */
+static struct mnmap_ref *ref_get_sized(struct mnmap_table *t, const struct mnmap_key *key,
+				       size_t size)
+{
+	struct mnmap_ref *r = ref_find(t, key);
 	int ret;
 
 	if (r) {
-		r->refs++;
-		return 0;
+		WRITE_ONCE(r->refs, r->refs + 1);	/* the packet path reads owners' */
+		return r;
 	}
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	r = kzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!r)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	r->n.key = *key;
 	r->refs = 1;
 	ret = rhashtable_lookup_insert_fast(&t->maps, &r->n.head, map_params);
-	if (ret)
+	if (ret) {
 		kfree(r);
-	return ret;
+		return ERR_PTR(ret);
+	}
+	return r;
+}
+
+static int ref_get(struct mnmap_table *t, const struct mnmap_key *key)
+{
+	return PTR_ERR_OR_ZERO(ref_get_sized(t, key, sizeof(struct mnmap_ref)));
+}
+
+static void ref_unlink(struct mnmap_table *t, struct mnmap_ref *r)
+{
+	WARN_ON(rhashtable_remove_fast(&t->maps, &r->n.head, map_params));
+	kfree_rcu(r, n.rcu);
 }
 
 static void ref_put(struct mnmap_table *t, const struct mnmap_key *key)
 {
-	struct mnmap_ref *r = rhashtable_lookup_fast(&t->maps, key, map_params);
+	struct mnmap_ref *r = ref_find(t, key);
 
 	if (WARN_ON(!r) || --r->refs)
 		return;
-	WARN_ON(rhashtable_remove_fast(&t->maps, &r->n.head, map_params));
-	kfree_rcu(r, n.rcu);
+	ref_unlink(t, r);
 }
 
 static int addr_get(struct mnmap_table *t, const struct mnmap_node *map)
@@ -180,6 +223,202 @@ void mnmap_epdev_put(struct mnmap_table *t, int ifindex)
 		return;
 	ref_key(&key, NULL, MNMAP_NODE_DEV, ifindex);
 	ref_put(t, &key);
+}
+
+/*
+ * Owners: for each endpoint of each map, a record of (tenant, address,
+ * endpoint), counted over the maps that give it that address. It is what
+ * makes an address an endpoint's own for traffic without ports (ICMP
+ * echo, later fragments), where no map can say whose a packet is.
+ *
+ * Swaps can be undone (a failed batch, a failed commit) and an undo must
+ * not fail: a count that drops to 0 leaves its record in place, where a
+ * swap back finds it without allocating, and the packet path reads 0 as
+ * no owner. The records go when the maps that left them are retired for
+ * good, or their swaps undone (mnmap_owners_sweep()).
+ */
+static int owners_get(struct mnmap_table *t, const struct mnmap_node *n)
+{
+	const struct mnmap_map *m = container_of(n, struct mnmap_map, n);
+	struct mnmap_key key;
+	int i, ret = 0;
+
+	for (i = 0; i < m->n_backends && !ret; i++) {
+		owner_key(&key, &n->key, m->backends[i].ep);
+		ret = ref_get(t, &key);
+	}
+	if (!ret)
+		return 0;
+	/* Counted down, not freed: the caller sweeps (a swap back may need them). */
+	for (i -= 2; i >= 0; i--) {
+		struct mnmap_ref *r;
+
+		owner_key(&key, &n->key, m->backends[i].ep);
+		r = ref_find(t, &key);
+		WRITE_ONCE(r->refs, r->refs - 1);
+	}
+	return ret;
+}
+
+static void owners_put(struct mnmap_table *t, const struct mnmap_node *n)
+{
+	const struct mnmap_map *m = container_of(n, struct mnmap_map, n);
+	struct mnmap_key key;
+
+	for (int i = 0; i < m->n_backends; i++) {
+		struct mnmap_ref *r;
+
+		owner_key(&key, &n->key, m->backends[i].ep);
+		r = ref_find(t, &key);
+		if (!WARN_ON(!r || !r->refs))
+			WRITE_ONCE(r->refs, r->refs - 1);
+	}
+}
+
+/* Drop the records of @n's owners that no map counts any more. */
+void mnmap_owners_sweep(struct mnmap_table *t, const struct mnmap_node *n)
+{
+	const struct mnmap_map *m = container_of(n, struct mnmap_map, n);
+	struct mnmap_key key;
+
+	if (t->base || !mnmap_node_is_map(n))
+		return;		/* an overlay keeps no owners: its commit does */
+	for (int i = 0; i < m->n_backends; i++) {
+		struct mnmap_ref *r;
+
+		owner_key(&key, &n->key, m->backends[i].ep);
+		r = ref_find(t, &key);
+		if (r && !r->refs)
+			ref_unlink(t, r);
+	}
+}
+
+/* Whether a map of @key's (tenant, address) has endpoint @ep. Packet path: RCU. */
+bool mnmap_addr_owned_by(struct mnmap_table *t, const struct mnmap_key *key,
+			 const struct mnmap_endpoint *ep)
+{
+	struct mnmap_ref *r;
+	struct mnmap_key k;
+
+	owner_key(&k, key, ep);
+	r = rhashtable_lookup(&t->maps, &k, map_params);
+	return r && READ_ONCE(r->refs);
+}
+
+/*
+ * Places: the endpoint behind each device and MAC, by which the packet
+ * path knows who sent a frame, and so its tenant. Two endpoints cannot
+ * live at one place: their frames could not be told apart.
+ */
+static struct mnmap_place *place_find(struct mnmap_table *t, const struct mnmap_location *loc)
+{
+	struct mnmap_key key;
+	struct mnmap_ref *r;
+
+	place_key(&key, loc->ifindex, loc->mac);
+	r = ref_find(t, &key);
+	return r ? container_of(r, struct mnmap_place, r) : NULL;
+}
+
+/*
+ * Take @loc's place for @ep. @replaced, the endpoint of the same name
+ * that @ep replaces in a transaction, may hold it meanwhile: the commit
+ * hands it over (mnmap_place_handover()).
+ */
+static int place_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
+		     const struct mnmap_location *loc,
+		     const struct mnmap_endpoint *replaced)
+{
+	struct mnmap_place *p;
+	struct mnmap_ref *r;
+	struct mnmap_key key;
+
+	if (!loc->ifindex)
+		return 0;
+	p = place_find(t, loc);
+	if (p && p->ep != ep && (!replaced || p->ep != replaced))
+		return -EADDRINUSE;
+	place_key(&key, loc->ifindex, loc->mac);
+	r = ref_get_sized(t, &key, sizeof(*p));
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	p = container_of(r, struct mnmap_place, r);
+	if (!p->ep)
+		WRITE_ONCE(p->ep, ep);
+	return 0;
+}
+
+/*
+ * Whether another endpoint than @ep lives at @loc's place, as a writer of
+ * @t sees it: an overlay's commit would find the place taken.
+ */
+static bool place_taken(struct mnmap_table *t, const struct mnmap_endpoint *ep,
+			const struct mnmap_location *loc)
+{
+	struct mnmap_table *live = t->base ?: t;
+	struct mnmap_place *p = loc->ifindex ? place_find(live, loc) : NULL;
+	const struct mnmap_location *now;
+	struct mnmap_endpoint *holder;
+
+	if (!p || p->ep == ep)
+		return false;
+	holder = mnmap_endpoint_find(t, p->ep->name);
+	if (holder != p->ep)
+		return false;	/* deleted or replaced in this transaction */
+	now = mnmap_endpoint_loc(t, holder);
+	return now->ifindex == loc->ifindex && ether_addr_equal(now->mac, loc->mac);
+}
+
+/* @to takes over @loc's place from the endpoint it replaced. */
+void mnmap_place_handover(struct mnmap_table *t, const struct mnmap_location *loc,
+			  struct mnmap_endpoint *to)
+{
+	struct mnmap_place *p = loc->ifindex ? place_find(t, loc) : NULL;
+
+	if (p)
+		WRITE_ONCE(p->ep, to);
+}
+
+static void place_put(struct mnmap_table *t, const struct mnmap_location *loc)
+{
+	struct mnmap_key key;
+
+	if (!loc->ifindex)
+		return;
+	place_key(&key, loc->ifindex, loc->mac);
+	ref_put(t, &key);
+}
+
+/* The endpoint that lives behind device @ifindex with @mac. Packet path: RCU. */
+struct mnmap_endpoint *mnmap_endpoint_at(struct mnmap_table *t, int ifindex, const u8 *mac)
+{
+	struct mnmap_place *p;
+	struct mnmap_key key;
+
+	place_key(&key, ifindex, mac);
+	p = rhashtable_lookup(&t->maps, &key, map_params);
+	return p ? p->ep : NULL;
+}
+
+/* A device's count of endpoints and the place of one: what a location takes. */
+int mnmap_location_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
+		       const struct mnmap_location *loc,
+		       const struct mnmap_endpoint *replaced)
+{
+	int ret = mnmap_epdev_get(t, loc->ifindex);
+
+	if (ret)
+		return ret;
+	ret = place_get(t, ep, loc, replaced);
+	if (ret)
+		mnmap_epdev_put(t, loc->ifindex);
+	return ret;
+}
+
+void mnmap_location_put(struct mnmap_table *t, const struct mnmap_location *loc)
+{
+	place_put(t, loc);
+	mnmap_epdev_put(t, loc->ifindex);
 }
 
 /* Whether a map uses @key's (tenant, address). Packet path: RCU. */
@@ -257,12 +496,15 @@ static struct mnmap_location *location_new(const struct mnmap_location *loc)
 	if (!l)
 		return NULL;
 	l->tunnel = NULL;
-	if (!l->ifindex && l->vtep.family) {
-		l->tunnel = mnmap_vxlan_tunnel_new(l);
-		if (!l->tunnel) {
-			kfree(l);
-			return NULL;
-		}
+	l->tunnel_public = NULL;
+	if (l->ifindex || !l->vtep.family)
+		return l;
+	l->tunnel = mnmap_vxlan_tunnel_new(l, l->tenant);
+	if (l->tenant && l->tunnel)
+		l->tunnel_public = mnmap_vxlan_tunnel_new(l, 0);
+	if (!l->tunnel || (l->tenant && !l->tunnel_public)) {
+		mnmap_location_free(l);
+		return NULL;
 	}
 	return l;
 }
@@ -270,8 +512,10 @@ static struct mnmap_location *location_new(const struct mnmap_location *loc)
 /* Free at once a location no reader can see (NULL is fine). */
 void mnmap_location_free(struct mnmap_location *l)
 {
-	if (l)
+	if (l) {
 		mnmap_vxlan_tunnel_put(l->tunnel);
+		mnmap_vxlan_tunnel_put(l->tunnel_public);
+	}
 	kfree(l);
 }
 
@@ -302,20 +546,23 @@ static struct mnmap_endpoint *endpoint_new(const char *name,
 		return NULL;
 	}
 	strscpy(ep->name, name, sizeof(ep->name));
+	do {
+		ep->serial = atomic_inc_return(&mnmap_serials);
+	} while (!ep->serial);
 	RCU_INIT_POINTER(ep->loc, l);
 	return ep;
 }
 
 int mnmap_endpoint_insert(struct mnmap_table *t, struct mnmap_endpoint *ep)
 {
-	int ifindex = mnmap_ep_loc(t, ep)->ifindex;
-	int ret = mnmap_epdev_get(t, ifindex);
+	const struct mnmap_location *loc = mnmap_ep_loc(t, ep);
+	int ret = mnmap_location_get(t, ep, loc, NULL);
 
 	if (ret)
 		return ret;
 	ret = rhashtable_lookup_insert_fast(&t->endpoints, &ep->node, endpoint_params);
 	if (ret)
-		mnmap_epdev_put(t, ifindex);
+		mnmap_location_put(t, loc);
 	return ret;
 }
 
@@ -342,6 +589,14 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 		NL_SET_ERR_MSG_MOD(extack,
 				   "namespace holds the most endpoints allowed (mnmap max_endpoints)");
 		return -ENOSPC;
+	}
+	if (mnmap_endpoint_find(t, name)) {
+		NL_SET_ERR_MSG_MOD(extack, "endpoint already exists");
+		return -EEXIST;
+	}
+	if (place_taken(t, NULL, loc)) {
+		NL_SET_ERR_MSG_MOD(extack, MNMAP_PLACE_TAKEN_MSG);
+		return -EADDRINUSE;
 	}
 	ep = endpoint_new(name, loc);
 	if (!ep)
@@ -387,15 +642,20 @@ int mnmap_endpoint_move(struct mnmap_table *t, struct mnmap_endpoint *ep,
 			const struct mnmap_location *loc)
 {
 	struct mnmap_location *old = mnmap_ep_loc(t, ep);
-	struct mnmap_location *l = location_new(loc);
+	struct mnmap_location *l;
+	int ret;
 
+	if (place_taken(t, ep, loc))
+		return -EADDRINUSE;
+	l = location_new(loc);
 	if (l && t->base)
 		return stage_endpoint_move(t, ep, l);
-	if (!l || mnmap_epdev_get(t, loc->ifindex)) {
+	ret = l ? mnmap_location_get(t, ep, loc, NULL) : -ENOMEM;
+	if (ret) {
 		mnmap_location_free(l);
-		return -ENOMEM;
+		return ret;
 	}
-	mnmap_epdev_put(t, old->ifindex);
+	mnmap_location_put(t, old);
 	rcu_assign_pointer(ep->loc, l);
 	mnmap_location_free_rcu(old);
 	return 0;
@@ -450,10 +710,17 @@ static int hash_swap(struct mnmap_table *t, struct mnmap_node *from,
 	bool new_map = to && !from && mnmap_node_is_map(to);
 	int ret;
 
+	if (to && mnmap_node_is_map(to)) {
+		ret = owners_get(t, to);
+		if (ret) {
+			mnmap_owners_sweep(t, to);
+			return ret;
+		}
+	}
 	if (new_map) {
 		ret = addr_get(t, to);
 		if (ret)
-			return ret;
+			goto err_owners;
 	}
 	if (from && to)
 		ret = rhashtable_replace_fast(&t->maps, &from->head, &to->head, map_params);
@@ -464,11 +731,20 @@ static int hash_swap(struct mnmap_table *t, struct mnmap_node *from,
 	if (ret) {
 		if (new_map)
 			addr_put(t, to);
-		return ret;
+		goto err_owners;
 	}
+	if (from && mnmap_node_is_map(from))
+		owners_put(t, from);
 	if (from && !to && mnmap_node_is_map(from))
 		addr_put(t, from);
 	return 0;
+
+err_owners:
+	if (to && mnmap_node_is_map(to)) {
+		owners_put(t, to);
+		mnmap_owners_sweep(t, to);
+	}
+	return ret;
 }
 
 /* An overlay's change of one key: recorded, published at the commit. */
@@ -555,6 +831,7 @@ void mnmap_node_retire(struct mnmap_table *t, struct mnmap_node *n, bool gone)
 	struct mnmap_stage *s;
 
 	if (!t->base) {
+		mnmap_owners_sweep(t, n);
 		if (gone && mnmap_node_is_map(n))
 			call_rcu(&n->rcu, map_free_rcu);
 		else
@@ -632,6 +909,7 @@ void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark
 	for (i = mark; i < j->n; i++) {
 		struct mnmap_node *to = j->swaps[i].to;
 
+		mnmap_owners_sweep(t, to);
 		/* A new map owns its counters; a new version shares its old one's. */
 		if (!j->swaps[i].from && mnmap_node_is_map(to))
 			map_free_now(container_of(to, struct mnmap_map, n));
@@ -878,12 +1156,19 @@ static u32 range_new_blocks(struct mnmap_table *t, const struct mnmap_map_spec *
 	return n;
 }
 
-static int map_add_check(const struct mnmap_map *old, const struct mnmap_map_spec *spec,
-			 const struct mnmap_endpoint *ep, struct netlink_ext_ack *extack)
+static int map_add_check(struct mnmap_table *t, const struct mnmap_map *old,
+			 const struct mnmap_map_spec *spec, struct mnmap_endpoint *ep,
+			 struct netlink_ext_ack *extack)
 {
 	if (!ep) {
 		NL_SET_ERR_MSG_MOD(extack, "no such endpoint");
 		return -ENOENT;
+	}
+	/* Public addresses may go to any tenant's containers; private ones not. */
+	if (spec->key.tenant && mnmap_endpoint_loc(t, ep)->tenant != spec->key.tenant) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "the endpoint is in another tenant: a tenant's maps take its own endpoints");
+		return -EINVAL;
 	}
 	if (!old)
 		return 0;
@@ -926,7 +1211,7 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 	u32 mark = j->n;
 	int ret;
 
-	ret = map_add_check(old, spec, ep, extack);
+	ret = map_add_check(t, old, spec, ep, extack);
 	if (ret)
 		return ret;
 	if (!old && t->n_maps >= READ_ONCE(mnmap_max_maps)) {
@@ -1233,7 +1518,7 @@ static void endpoint_detach_in_place(struct mnmap_table *t, struct mnmap_endpoin
 {
 	struct mnmap_location *loc = mnmap_ep_loc(t, ep);
 
-	mnmap_epdev_put(t, loc->ifindex);
+	mnmap_location_put(t, loc);
 	WRITE_ONCE(loc->ifindex, 0);
 }
 
@@ -1279,7 +1564,7 @@ void mnmap_endpoint_retire(struct mnmap_table *t, struct mnmap_endpoint *ep)
 {
 	struct mnmap_location *loc = mnmap_ep_loc(t, ep);
 
-	mnmap_epdev_put(t, loc->ifindex);
+	mnmap_location_put(t, loc);
 	mnmap_location_free_rcu(loc);
 	call_rcu(&ep->rcu, endpoint_free_rcu);
 }

@@ -29,9 +29,16 @@ struct mnmap_location {
 	u8 mac[ETH_ALEN];
 	int ifindex;			/* a local container's host-side device */
 	struct mnmap_addr vtep;		/* or the host VM that holds it */
-	u32 vni;
-	/* For a VTEP: what the VXLAN device sends by (vxlan.c); NULL in copies. */
-	struct metadata_dst *tunnel;
+	/*
+	 * Its tenant, which is also the VNI its tenant's packets carry between
+	 * hosts; 0 holds the public addresses, whose packets carry VNI 0.
+	 */
+	u32 tenant;
+	/*
+	 * For a VTEP: what the VXLAN device sends by (vxlan.c), for the
+	 * tenant's VNI and, in a tenant, for VNI 0; NULL in copies.
+	 */
+	struct metadata_dst *tunnel, *tunnel_public;
 };
 
 struct mnmap_endpoint {
@@ -39,6 +46,8 @@ struct mnmap_endpoint {
 	/* Zero-padded: the hash key is the whole array. */
 	char name[MNMAP_NAME_MAX_LEN + 4];
 	struct mnmap_location __rcu *loc;
+	/* Unique while it lives: what the owner index knows it by. */
+	u32 serial;
 	/* Map backends that point here; changed only under the netns lock. */
 	u32 users;
 	/* What an open transaction changed of @users: seen only by writers. */
@@ -53,6 +62,8 @@ enum mnmap_node_kind {
 	MNMAP_NODE_BLOCK,	/* lookup index: ranges touching one block */
 	MNMAP_NODE_ADDR,	/* an address some map uses: ARP, drops */
 	MNMAP_NODE_DEV,		/* a device some endpoint lives behind */
+	MNMAP_NODE_PLACE,	/* the endpoint at a device and MAC */
+	MNMAP_NODE_OWNER,	/* an endpoint some map gives a (tenant, address) */
 };
 
 /* Fully initialised (padding included): hashed and compared as bytes. */
@@ -62,6 +73,7 @@ struct mnmap_key {
 		struct in6_addr v6;
 	} addr;
 	u32 tenant;
+	u32 owner;		/* OWNER: the endpoint's serial; PLACE: the device */
 	u16 port;		/* the port, the first port, or the block */
 	u8 family;
 	u8 proto;
@@ -111,6 +123,12 @@ struct mnmap_ref {
 	u32 refs;
 };
 
+/* The endpoint at a device and MAC: only one may live there. */
+struct mnmap_place {
+	struct mnmap_ref r;
+	struct mnmap_endpoint *ep;
+};
+
 /*
  * The node swaps that additions made, so that a batch can be undone as a
  * whole. Undoing an addition only removes or replaces nodes: it cannot fail.
@@ -154,6 +172,8 @@ struct mnmap_map_spec {
 	bool counters;			/* add: the map counts its traffic */
 };
 
+#define MNMAP_PLACE_TAKEN_MSG "another endpoint lives behind this device with this MAC"
+
 struct mnmap_table *mnmap_table_new(void);
 void mnmap_table_put(struct mnmap_table *t);
 struct mnmap_table *mnmap_table_overlay(struct mnmap_table *base);
@@ -194,7 +214,10 @@ static inline bool mnmap_node_is_map(const struct mnmap_node *n)
 }
 
 bool mnmap_addr_managed(struct mnmap_table *t, const struct mnmap_key *key);
+bool mnmap_addr_owned_by(struct mnmap_table *t, const struct mnmap_key *key,
+			 const struct mnmap_endpoint *ep);
 bool mnmap_dev_is_endpoint(struct mnmap_table *t, int ifindex);
+struct mnmap_endpoint *mnmap_endpoint_at(struct mnmap_table *t, int ifindex, const u8 *mac);
 
 static inline bool mnmap_proto_has_ports(u8 proto)
 {

@@ -36,10 +36,12 @@ struct net_device *mnmap_vxlan_dev(struct mnmap_net *mn)
 }
 
 /*
- * The far end of the tunnel to @loc: its VTEP and VNI. The outer source is
- * left to the route to the VTEP, as the vxlan driver does without "local".
+ * The far end of the tunnel to @loc: its VTEP, and @vni, the tenant of the
+ * address the packets go to. The outer source is left to the route to the
+ * VTEP, as the vxlan driver does without "local".
  */
-static void tunnel_info_init(struct ip_tunnel_info *info, const struct mnmap_location *loc)
+static void tunnel_info_init(struct ip_tunnel_info *info, const struct mnmap_location *loc,
+			     u32 vni)
 {
 	info->mode = IP_TUNNEL_INFO_TX;
 	if (loc->vtep.family == AF_INET6) {
@@ -48,7 +50,7 @@ static void tunnel_info_init(struct ip_tunnel_info *info, const struct mnmap_loc
 	} else {
 		info->key.u.ipv4.dst = loc->vtep.v4;
 	}
-	info->key.tun_id = key32_to_tunnel_id(cpu_to_be32(loc->vni));
+	info->key.tun_id = key32_to_tunnel_id(cpu_to_be32(vni));
 	/*
 	 * Over IPv6 the outer UDP checksum is due (RFC 8200): a VXLAN device
 	 * drops zero checksums unless told otherwise (udp6zerocsumrx).
@@ -61,13 +63,13 @@ static void tunnel_info_init(struct ip_tunnel_info *info, const struct mnmap_loc
  * packet to it holds a reference instead of allocating its own, and the
  * route to the VTEP stays in its per-CPU cache. Sleeps.
  */
-struct metadata_dst *mnmap_vxlan_tunnel_new(const struct mnmap_location *loc)
+struct metadata_dst *mnmap_vxlan_tunnel_new(const struct mnmap_location *loc, u32 vni)
 {
 	struct metadata_dst *md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_KERNEL_ACCOUNT);
 
 	if (!md)
 		return NULL;
-	tunnel_info_init(&md->u.tun_info, loc);
+	tunnel_info_init(&md->u.tun_info, loc, vni);
 	if (dst_cache_init(&md->u.tun_info.dst_cache, GFP_KERNEL_ACCOUNT)) {
 		metadata_dst_free(md);
 		return NULL;
@@ -100,16 +102,26 @@ void mnmap_vxlan_tunnel_put(struct metadata_dst *md)
 		dst_release(&md->dst);
 }
 
+/* The tunnel metadata @loc keeps for @vni: its tenant's, or the public one. */
+static struct metadata_dst *cached_tunnel(const struct mnmap_location *loc, u32 vni)
+{
+	if (vni == loc->tenant)
+		return loc->tunnel;
+	return vni ? NULL : loc->tunnel_public;
+}
+
 /*
  * Send the packet, whose network header is at skb->data, through the
- * VXLAN device @dev to the container at @loc on another host. A location
- * recalled from the memo is a copy without tunnel metadata: it gets its
- * own. The caller has counted the packet; the skb is always consumed.
+ * VXLAN device @dev to the container at @loc on another host, with @vni.
+ * A location recalled from the memo is a copy without tunnel metadata: it
+ * gets its own. The caller has counted the packet; the skb is always
+ * consumed.
  */
 unsigned int mnmap_vxlan_transmit(struct mnmap_net *mn, struct sk_buff *skb,
-				  struct net_device *dev, const struct mnmap_location *loc)
+				  struct net_device *dev, const struct mnmap_location *loc,
+				  u32 vni)
 {
-	struct metadata_dst *md = loc->tunnel;
+	struct metadata_dst *md = cached_tunnel(loc, vni);
 
 	if (md) {
 		dst_hold(&md->dst);
@@ -117,7 +129,7 @@ unsigned int mnmap_vxlan_transmit(struct mnmap_net *mn, struct sk_buff *skb,
 		md = metadata_dst_alloc(0, METADATA_IP_TUNNEL, GFP_ATOMIC);
 		if (!md)
 			return NF_DROP;
-		tunnel_info_init(&md->u.tun_info, loc);
+		tunnel_info_init(&md->u.tun_info, loc, vni);
 	}
 	if (!mnmap_frame(skb, dev, loc->mac)) {
 		dst_release(&md->dst);

@@ -24,14 +24,15 @@ raw() { ip netns exec h "$NLRAW" "$@"; }
 test_endpoints() {
 	setup
 	[[ $(m endpoint show) == *"web1 mac 02:00:00:00:00:01 dev c1"* ]] || fail "$(m endpoint show)"
-	[[ $(m endpoint show far) == "far mac 02:00:00:00:00:03 vtep 192.0.2.3 vni 42" ]] ||
+	# vni is the tenant's older name.
+	[[ $(m endpoint show far) == "far mac 02:00:00:00:00:03 vtep 192.0.2.3 tenant 42" ]] ||
 		fail "$(m endpoint show far)"
 	json=$(m -j endpoint show)
 	[[ $(jq length <<< "$json") == 3 ]] || fail "$json"
-	[[ $(jq -r '.[] | select(.name == "far") | .vni' <<< "$json") == 42 ]] || fail "$json"
+	[[ $(jq -r '.[] | select(.name == "far") | .tenant' <<< "$json") == 42 ]] || fail "$json"
 	# A move: one update of the endpoint.
 	m endpoint set web1 vtep 2001:db8::9
-	[[ $(m endpoint show web1) == "web1 mac 02:00:00:00:00:01 vtep 2001:db8::9 vni 0" ]] ||
+	[[ $(m endpoint show web1) == "web1 mac 02:00:00:00:00:01 vtep 2001:db8::9" ]] ||
 		fail "$(m endpoint show web1)"
 	m endpoint set web1 mac 02:00:00:00:00:11 dev c1
 	[[ $(m endpoint show web1) == "web1 mac 02:00:00:00:00:11 dev c1" ]] ||
@@ -46,7 +47,8 @@ test_maps() {
 	m map add 198.51.100.1 tcp 80 endpoint web1 counters
 	m map add 198.51.100.1 tcp 80 endpoint web2 weight 3
 	m map add 198.51.100.1 tcp 10000-10999 endpoint web1
-	m map add 198.51.100.1 udp 53 endpoint web2 tenant 7
+	m endpoint add web7 mac 02:00:00:00:00:07 dev c2 tenant 7
+	m map add 198.51.100.1 udp 53 endpoint web7 tenant 7
 	m map add 198.51.100.1 icmp endpoint web2
 	m map add 2001:db8::1 tcp 443 endpoint far
 	out=$(m map show 198.51.100.1 tcp 80)
@@ -54,18 +56,18 @@ test_maps() {
 	# A port inside a range finds the range.
 	out=$(m map show 198.51.100.1 tcp 10500)
 	[[ $out == "198.51.100.1 tcp 10000-10999 endpoint web1 weight 1" ]] || fail "$out"
-	[[ $(m map show endpoint web2 | wc -l) == 3 ]] || fail "$(m map show endpoint web2)"
+	[[ $(m map show endpoint web2 | wc -l) == 2 ]] || fail "$(m map show endpoint web2)"
 	json=$(m -j map show)
 	[[ $(jq length <<< "$json") == 5 ]] || fail "$json"
 	[[ $(jq -r '.[] | select(.proto == "udp") | .tenant' <<< "$json") == 7 ]] || fail "$json"
 	[[ $(jq -r '.[] | select(.port == 10000) | .port_last' <<< "$json") == 10999 ]] || fail "$json"
 	[[ $(jq -r '.[] | select(.addr == "2001:db8::1") | .endpoints[0].name' <<< "$json") == far ]] ||
 		fail "$json"
-	[[ $(m -j endpoint show web2 | jq '.[0].users') == 3 ]] || fail "users count"
+	[[ $(m -j endpoint show web2 | jq '.[0].users') == 2 ]] || fail "users count"
 	# Counters start at zero and follow a map through its versions.
 	[[ $(m -j stats show map 198.51.100.1 tcp 80 | jq '.maps[0].stats.packets') == 0 ]] ||
 		fail "$(m -j stats show map 198.51.100.1 tcp 80)"
-	[[ $(m -j stats show | jq '.endpoints | length') == 3 ]] || fail "$(m -j stats show)"
+	[[ $(m -j stats show | jq '.endpoints | length') == 4 ]] || fail "$(m -j stats show)"
 	# Remove one endpoint of a map, then the map.
 	m map del 198.51.100.1 tcp 80 endpoint web1
 	[[ $(m map show 198.51.100.1 tcp 80) == "198.51.100.1 tcp 80 endpoint web2 weight 3 counters" ]] ||
@@ -120,6 +122,49 @@ test_bad_input_mnmapctl() {
 	refused "weight must be 1 to 65535" m map add 198.51.100.1 tcp 80 endpoint web1 weight 0
 	refused "vni must be 0 to 16777215" m endpoint add x mac 02:00:00:00:00:09 vtep 192.0.2.9 vni 16777216
 	refused "give dev or vtep, not both" m endpoint add x mac 02:00:00:00:00:09 dev c1 vtep 192.0.2.9
+}
+
+# Tenants: an endpoint's tenant is its VNI; a tenant's maps take only its
+# own endpoints; it stays while maps use it; one endpoint per device and MAC.
+test_tenants() {
+	setup
+	m endpoint add t1 mac 02:00:00:00:01:01 dev c1 tenant 1
+	m endpoint add t2 mac 02:00:00:00:01:02 vtep 192.0.2.5 tenant 2
+	[[ $(m endpoint show t1) == "t1 mac 02:00:00:00:01:01 dev c1 tenant 1" ]] || fail "$(m endpoint show t1)"
+	[[ $(m -j endpoint show t2 | jq -c '.[0] | [.tenant, .vtep]') == '[2,"192.0.2.5"]' ]] ||
+		fail "$(m -j endpoint show t2)"
+	[[ $(m -j endpoint show web1 | jq '.[0].tenant') == 0 ]] || fail "web1 not public"
+	m map add 10.1.0.5 tcp 80 endpoint t1 tenant 1
+	m map add 10.1.0.5 tcp 80 endpoint t2 tenant 2
+	m map add 203.0.113.7 tcp 80 endpoint t1
+	[[ $(m map show tenant 1) == "10.1.0.5 tcp 80 endpoint t1 weight 1 tenant 1" ]] ||
+		fail "tenant 1: $(m map show tenant 1)"
+	[[ $(m -j map show tenant 0 | jq -c 'map(.addr)') == '["203.0.113.7"]' ]] || fail "$(m -j map show tenant 0)"
+	m save > /tmp/saved
+	grep -qx "endpoint add t1 mac 02:00:00:00:01:01 dev c1 tenant 1" /tmp/saved &&
+		grep -qx "map add 10.1.0.5 tcp 80 endpoint t2 weight 1 tenant 2" /tmp/saved || fail "$(cat /tmp/saved)"
+	m flush
+	m -b /tmp/saved
+	[[ $(m save) == "$(cat /tmp/saved)" ]] || fail "restore differs: $(m save)"
+	before=$(m save)
+	refused "the endpoint is in another tenant" m map add 10.1.0.6 tcp 80 endpoint t2 tenant 1
+	refused "the endpoint is in another tenant" m map add 10.1.0.5 tcp 80 endpoint web1 tenant 1
+	refused "an endpoint keeps its tenant while maps use it" m endpoint set t1 tenant 3
+	refused "tenant must be 0 to 16777215" m endpoint add x mac 02:00:00:00:00:09 dev c1 tenant 16777216
+	refused "an endpoint's vni is its tenant" m endpoint add x mac 02:00:00:00:00:09 vtep 192.0.2.9 vni 1 tenant 2
+	refused "another endpoint lives behind this device with this MAC" \
+		m endpoint add x mac 02:00:00:00:01:01 dev c1 tenant 1
+	refused "another endpoint lives behind this device with this MAC" m endpoint set web2 mac 02:00:00:00:00:01 dev c1
+	# In a transaction too: the batch fails whole.
+	refused "another endpoint lives behind this device with this MAC" \
+		m -b - <<< "endpoint add y mac 02:00:00:00:00:99 dev c2
+endpoint add x mac 02:00:00:00:00:01 dev c1"
+	# Without maps, the tenant may change; a freed place may be taken.
+	m endpoint add z mac 02:00:00:00:01:09 dev c2 tenant 5
+	m endpoint set z tenant 6
+	[[ $(m endpoint show z) == *" tenant 6" ]] || fail "$(m endpoint show z)"
+	m endpoint del z
+	m endpoint add z2 mac 02:00:00:00:01:09 dev c2
 }
 
 test_bad_input_kernel() {
@@ -196,6 +241,7 @@ test_help() {
 run_test "endpoints: add, show, set (a move), del" test_endpoints
 run_test "maps: ports, ranges, icmp, IPv6, tenants, load balancing, JSON" test_maps
 run_test "an endpoint in use is kept unless forced" test_delete_endpoint_in_use
+run_test "tenants: endpoints, maps, the rules that bind them, save and restore" test_tenants
 run_test "bad input through mnmapctl is refused and changes nothing" test_bad_input_mnmapctl
 run_test "bad netlink requests are refused by the kernel and change nothing" test_bad_input_kernel
 run_test "every change is announced" test_events

@@ -28,7 +28,7 @@ _mnmapctl() {
 		esac
 	else
 		case $obj in
-		endpoint) COMPREPLY=($(compgen -W "mac dev vtep vni" -- "$cur")) ;;
+		endpoint) COMPREPLY=($(compgen -W "mac dev vtep tenant" -- "$cur")) ;;
 		map) COMPREPLY=($(compgen -W "tcp udp icmp endpoint weight tenant counters" -- "$cur")) ;;
 		host) COMPREPLY=($(compgen -W "uplink vxlan vtep gateway" -- "$cur")) ;;
 		container) [[ $cmd == setup ]] && COMPREPLY=($(compgen -W "endpoint" -- "$cur")) ;;

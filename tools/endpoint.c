@@ -16,11 +16,12 @@
 static void endpoint_usage(void)
 {
 	fprintf(stderr,
-		"Usage: mnmapctl endpoint add NAME mac MAC { dev IFNAME | vtep ADDR [vni N] }\n"
-		"       mnmapctl endpoint set NAME [mac MAC] [dev IFNAME | vtep ADDR [vni N]]\n"
+		"Usage: mnmapctl endpoint add NAME mac MAC { dev IFNAME | vtep ADDR } [tenant T]\n"
+		"       mnmapctl endpoint set NAME [mac MAC] [dev IFNAME | vtep ADDR] [tenant T]\n"
 		"       mnmapctl endpoint del NAME\n"
 		"       mnmapctl endpoint show [NAME]\n"
-		"NAME: 1-64 characters of A-Za-z0-9_.:-\n");
+		"NAME: 1-64 characters of A-Za-z0-9_.:-; T: the tenant's VNI, 0 (public) to %u\n",
+		MNMAP_VNI_MAX);
 }
 
 int print_endpoint(struct ctl *ctl, struct nlattr **top, void *arg)
@@ -53,8 +54,11 @@ int print_endpoint(struct ctl *ctl, struct nlattr **top, void *arg)
 	if (v4 || v6) {
 		addr_str(v4 ? AF_INET : AF_INET6, nla_data(v4 ?: v6), buf, sizeof(buf));
 		print_string("vtep", " vtep %s", buf);
-		if (tb[MNMAP_A_ENDPOINT_VNI])
-			print_uint("vni", " vni %" PRIu64, nla_get_u32(tb[MNMAP_A_ENDPOINT_VNI]));
+	}
+	if (tb[MNMAP_A_ENDPOINT_TENANT]) {
+		uint32_t tenant = nla_get_u32(tb[MNMAP_A_ENDPOINT_TENANT]);
+
+		print_uint("tenant", tenant ? " tenant %" PRIu64 : NULL, tenant);
 	}
 	if (tb[MNMAP_A_ENDPOINT_USERS])
 		print_uint("users", NULL, nla_get_u32(tb[MNMAP_A_ENDPOINT_USERS]));
@@ -65,7 +69,7 @@ int print_endpoint(struct ctl *ctl, struct nlattr **top, void *arg)
 	return 0;
 }
 
-/* The words after NAME: mac, dev, vtep, vni. */
+/* The words after NAME: mac, dev, vtep, tenant (or vni, its older name). */
 struct endpoint_args {
 	const char *name;
 	uint8_t mac[6];
@@ -73,8 +77,8 @@ struct endpoint_args {
 	unsigned int ifindex;
 	bool has_dev;		/* "dev none" says no device: ifindex 0 */
 	struct addr vtep;
-	uint64_t vni;
-	bool has_vni;
+	uint64_t tenant;
+	bool has_tenant, has_vni;
 };
 
 static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char **argv,
@@ -97,10 +101,16 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 		} else if (matches(key, "vtep")) {
 			if (parse_addr(val, &a->vtep))
 				return error(ctl, "%s: invalid vtep address '%s'", what, val);
-		} else if (matches(key, "vni")) {
-			if (parse_uint(val, MNMAP_VNI_MAX, &a->vni))
-				return error(ctl, "%s: vni must be 0 to %u", what, MNMAP_VNI_MAX);
-			a->has_vni = true;
+		} else if (matches(key, "tenant") || matches(key, "vni")) {
+			uint64_t tenant;
+
+			if (parse_uint(val, MNMAP_VNI_MAX, &tenant))
+				return error(ctl, "%s: %s must be 0 to %u", what, key, MNMAP_VNI_MAX);
+			if (a->has_tenant && tenant != a->tenant)
+				return error(ctl, "%s: an endpoint's vni is its tenant: give one", what);
+			a->tenant = tenant;
+			a->has_tenant = true;
+			a->has_vni |= matches(key, "vni");
 		} else {
 			return error(ctl, "%s: unknown keyword '%s'", what, key);
 		}
@@ -123,7 +133,7 @@ static int fill_endpoint(struct ctl *ctl, struct nl_msg *msg, void *arg)
 	    (a->vtep.family &&
 	     nla_put(msg, a->vtep.family == AF_INET ? MNMAP_A_ENDPOINT_VTEP_IPV4 :
 		     MNMAP_A_ENDPOINT_VTEP_IPV6, addr_len(&a->vtep), a->vtep.bytes)) ||
-	    (a->has_vni && nla_put_u32(msg, MNMAP_A_ENDPOINT_VNI, a->vni)))
+	    (a->has_tenant && nla_put_u32(msg, MNMAP_A_ENDPOINT_TENANT, a->tenant)))
 		return -EMSGSIZE;
 	return 0;
 }

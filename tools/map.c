@@ -20,7 +20,7 @@ static void map_usage(void)
 		"                        [counters]\n"
 		"       mnmapctl map add ADDR icmp endpoint NAME [tenant T] [counters]\n"
 		"       mnmapctl map del ADDR PROTO [PORT[-PORT]] [endpoint NAME] [tenant T]\n"
-		"       mnmapctl map show [ADDR [PROTO [PORT]]] [endpoint NAME]\n"
+		"       mnmapctl map show [ADDR [PROTO [PORT]]] [endpoint NAME] [tenant T]\n"
 		"       mnmapctl map flush\n"
 		"A port range is the block one endpoint's own connections use; an exact\n"
 		"port takes precedence over a range. W: 1-%u, T: 0-%u. counters: the new\n"
@@ -263,7 +263,7 @@ struct nl_msg *map_dump_request(struct ctl *ctl, void *arg)
 	struct nl_msg *msg = ctl_request(ctl, MNMAP_CMD_MAP_GET, NLM_F_DUMP);
 	struct nlattr *nest;
 
-	if (!msg || !a || (!a->addr.family && !a->endpoint))
+	if (!msg || !a || (!a->addr.family && !a->endpoint && !a->has_tenant))
 		return msg;
 	nest = nla_nest_start(msg, MNMAP_A_MAP);
 	if (!nest || fill_map(ctl, msg, a)) {
@@ -291,7 +291,7 @@ static int map_show(struct ctl *ctl, int argc, char **argv)
 	struct map_args a = { 0 };
 	int err;
 
-	if (argc >= 2 && matches(argv[0], "endpoint"))
+	if (argc >= 2 && (matches(argv[0], "endpoint") || matches(argv[0], "tenant")))
 		err = parse_options(ctl, "map show", argc, argv, &a);
 	else if (argc > 0)
 		err = parse_map_args(ctl, "map show", argc, argv, &a, false);

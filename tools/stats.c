@@ -33,6 +33,8 @@ void print_stats(struct nlattr *nest)
 		{ MNMAP_A_STATS_DROP_SPOOFED, "drop_spoofed", " spoofed %" PRIu64 },
 		{ MNMAP_A_STATS_DROP_NO_DEVICE, "drop_no_device", " no-device %" PRIu64 },
 		{ MNMAP_A_STATS_DROP_REMOTE, "drop_remote", " remote %" PRIu64 },
+		{ MNMAP_A_STATS_DROP_PRIVATE, "drop_private", " private %" PRIu64 },
+		{ MNMAP_A_STATS_DROP_TENANT, "drop_tenant", " tenant %" PRIu64 },
 	};
 	struct nlattr *tb[MNMAP_A_STATS_MAX + 1];
 

@@ -119,7 +119,7 @@ static struct mnmap_endpoint * __init ep(struct mnmap_table *t, const char *name
  */
 static bool __init overlay_batch(struct mnmap_table *o, u32 ip)
 {
-	static const struct mnmap_location there = { .mac = { 2, 0, 0, 0, 0, 2 }, .vni = 7 };
+	static const struct mnmap_location there = { .mac = { 2, 0, 0, 0, 0, 2 }, .tenant = 7 };
 	static const struct mnmap_location loc = { .mac = { 2, 0, 0, 0, 0, 3 } };
 	bool success = true;
 
@@ -130,7 +130,7 @@ static bool __init overlay_batch(struct mnmap_table *o, u32 ip)
 	expect(mnmap_endpoint_add(o, "a", &loc, NULL) == -EEXIST);
 	expect(!add(o, ip, 91, 91, "d"));
 	expect(!mnmap_endpoint_move(o, ep(o, "a"), &there));
-	expect(mnmap_endpoint_loc(o, ep(o, "a"))->vni == 7);
+	expect(mnmap_endpoint_loc(o, ep(o, "a"))->tenant == 7);
 	expect(!mnmap_endpoint_del(o, ep(o, "b"), true, NULL));
 	expect(!ep(o, "b") && ep(o, "d"));
 	expect(o->n_maps == 5 && o->n_endpoints == 2);
@@ -146,7 +146,7 @@ static bool __init overlay_unseen(struct mnmap_table *t, u32 ip, u32 nodes)
 	expect(!strcmp(hit(t, ip, 90), "-") && !strcmp(hit(t, ip, 91), "-"));
 	expect(!strcmp(hit(t, ip, 1024), "b") && !strcmp(hit(t, ip, 1005), "b"));
 	expect(ep(t, "b") && !ep(t, "d"));
-	expect(mnmap_endpoint_loc(t, ep(t, "a"))->vni == 0);
+	expect(mnmap_endpoint_loc(t, ep(t, "a"))->tenant == 0);
 	expect(t->n_maps == 3 && t->n_endpoints == 2 && count_nodes(t) == nodes);
 	expect(ep(t, "a")->users == 2 && ep(t, "b")->users == 2);
 	return success;
@@ -159,7 +159,7 @@ static bool __init overlay_unseen(struct mnmap_table *t, u32 ip, u32 nodes)
  */
 static bool __init overlay_commit_fails(struct mnmap_table *t, u32 ip)
 {
-	static const struct mnmap_location there = { .mac = { 2, 0, 0, 0, 0, 2 }, .vni = 9 };
+	static const struct mnmap_location there = { .mac = { 2, 0, 0, 0, 0, 2 }, .tenant = 9 };
 	struct mnmap_table *o = mnmap_table_overlay(t);
 	u32 nodes = count_nodes(t), maps = t->n_maps;
 	bool success = true;
@@ -174,7 +174,7 @@ static bool __init overlay_commit_fails(struct mnmap_table *t, u32 ip)
 	expect(mnmap_overlay_commit(o) == -EEXIST);
 	expect(!strcmp(hit(t, ip, 100), "-") && !strcmp(hit(t, ip, 101), "-"));
 	expect(!strcmp(hit(t, ip, 102), "a") && !ep(t, "e"));
-	expect(mnmap_endpoint_loc(t, ep(t, "a"))->vni == 7);
+	expect(mnmap_endpoint_loc(t, ep(t, "a"))->tenant == 7);
 	expect(count_nodes(t) == nodes + 1 && t->n_maps == maps + 1 && t->n_endpoints == 2);
 	expect(ep(t, "a")->users == 5);
 	mnmap_table_put(o);
@@ -225,7 +225,7 @@ static bool __init overlay_selftest(void)
 	expect(!strcmp(hit(t, ip, 90), "a") && !strcmp(hit(t, ip, 91), "d"));
 	expect(!strcmp(hit(t, ip, 80), "a") && !strcmp(hit(t, ip, 1005), "a"));
 	expect(!strcmp(hit(t, ip, 1024), "-") && !ep(t, "b"));
-	expect(mnmap_endpoint_loc(t, ep(t, "a"))->vni == 7);
+	expect(mnmap_endpoint_loc(t, ep(t, "a"))->tenant == 7);
 	expect(t->n_maps == 5 && t->n_endpoints == 2);
 	expect(ep(t, "a")->users == 4 && ep(t, "d")->users == 1);
 	expect(!ep(t, "a")->users_staged && !ep(t, "d")->users_staged);

@@ -105,12 +105,24 @@ enum mnmap_a_endpoint {
 	MNMAP_A_ENDPOINT_VTEP_IPV4,
 	/* The VTEP of the host VM that holds a remote container. */
 	MNMAP_A_ENDPOINT_VTEP_IPV6,
-	/* VXLAN network identifier toward a remote container (default 0). */
+	/*
+	 * The endpoint's tenant under its older name: accepted in requests
+	 * (it must agree with tenant when both are given), and in replies
+	 * for an endpoint at a vtep.  See tenant.
+	 */
 	MNMAP_A_ENDPOINT_VNI,
 	/* Number of maps that use this endpoint (replies). */
 	MNMAP_A_ENDPOINT_USERS,
 	/* Counters (replies only). */
 	MNMAP_A_ENDPOINT_STATS,
+	/*
+	 * The tenant the container belongs to, named by its VNI (default 0,
+	 * the tenant of public addresses).  Its lookups see its tenant's
+	 * addresses, then the public ones; its tenant's packets between
+	 * hosts carry this VNI, its public ones VNI 0.  Set when it is
+	 * added; a set may change it only while no map uses it.
+	 */
+	MNMAP_A_ENDPOINT_TENANT,
 
 	__MNMAP_A_ENDPOINT_MAX,
 	MNMAP_A_ENDPOINT_MAX = (__MNMAP_A_ENDPOINT_MAX - 1)
@@ -190,6 +202,15 @@ enum mnmap_a_stats {
 	 * Dropped, the endpoint is on another host (no VXLAN device, or out of the tunnel).
 	 */
 	MNMAP_A_STATS_DROP_REMOTE,
+	/*
+	 * Dropped, from a tenant's private address to an address outside
+	 * mnmap: nothing outside could answer it (there is no NAT).
+	 */
+	MNMAP_A_STATS_DROP_PRIVATE,
+	/*
+	 * Dropped, out of the tunnel with a VNI that does not own the destination.
+	 */
+	MNMAP_A_STATS_DROP_TENANT,
 
 	__MNMAP_A_STATS_MAX,
 	MNMAP_A_STATS_MAX = (__MNMAP_A_STATS_MAX - 1)
