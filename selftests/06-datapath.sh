@@ -67,7 +67,7 @@ test_outside_to_shared_ip() {
 	mnmapctl -n host map add "$SHARED" tcp 80 endpoint c1 counters
 	n=$(mnmapctl -n host -j stats show map "$SHARED" tcp 80 | jq '.maps[0].stats.packets')
 	[[ $n == 0 ]] || fail "a map added again starts at $n packets"
-	[[ $(mnmapctl -n host stats show endpoint c3) =~ ^"endpoint c3 packets "[1-9][0-9]*" bytes "[1-9][0-9]*" drops: unmapped 0 spoofed 0 no-device 0 remote 0"$ ]] ||
+	[[ $(mnmapctl -n host stats show endpoint c3) =~ ^"endpoint c3 packets "[1-9][0-9]*" bytes "[1-9][0-9]*" drops: unmapped 0 spoofed 0 no-device 0 remote 0 private 0 tenant 0"$ ]] ||
 		fail "$(mnmapctl -n host stats show endpoint c3)"
 	# The router learnt the host's uplink MAC for the shared address, once.
 	mac=$(ip -n host -j link show eth0 | jq -r '.[0].address')

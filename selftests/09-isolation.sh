@@ -29,29 +29,6 @@ family() {
 }
 family 4
 
-# watch NAME MATCH...: the router counts what it forwards that matches.
-watch() {
-	local name=$1
-	shift
-	in_ns router nft list table inet seen > /dev/null 2>&1 ||
-		in_ns router nft -f - <<< 'table inet seen { chain counted { type filter hook forward priority -10; }; }'
-	in_ns router nft add rule inet seen counted "$@" counter comment "\"$name\""
-}
-
-# seen NAME: how many packets the router forwarded that NAME's rule matched.
-seen() {
-	in_ns router nft -j list chain inet seen counted |
-		jq --arg c "$1" '[.nftables[].rule? | select(.comment? == $c) | .expr[].counter?.packets | numbers] | add // 0'
-}
-
-stat() {
-	mnmapctl -n "$1" -j stats show | jq ".namespace.stats.$2"
-}
-
-mac_of() {
-	ip -n "$1" -j link show "$2" | jq -r '.[0].address'
-}
-
 # from_c1 EXPR [SRC-MAC]: c1 sends the frame EXPR builds (pkt.py) to its host.
 from_c1() {
 	local expr=$1
@@ -70,11 +47,11 @@ test_icmp_error_outer_source() {
 	watch own $L3 saddr $SHARED meta l4proto $L4ICMP
 	# A packet the client sent to c1's tcp 80, as the error embeds it.
 	about="$IP(\"$CLIENT\", \"$SHARED\", TCP, tcp(7000, 80))"
-	before=$(stat host drop_spoofed)
+	before=$(ns_stat host drop_spoofed)
 	# shellcheck disable=SC2059
 	from_c1 "$IP(\"$FORGED\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$about"))"
 	(($(seen forged) == 0)) || fail "an ICMP error with a forged outer source left the host"
-	(($(stat host drop_spoofed) == before + 1)) || fail "the forged error was not counted as spoofed"
+	(($(ns_stat host drop_spoofed) == before + 1)) || fail "the forged error was not counted as spoofed"
 	# shellcheck disable=SC2059
 	from_c1 "$IP(\"$SHARED\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$about"))"
 	(($(seen own) == 1)) || fail "c1's own ICMP error about its flow did not leave the host"
@@ -83,7 +60,7 @@ test_icmp_error_outer_source() {
 	watch c3 $L3 saddr $OTHER
 	from_c1 "$IP(\"$OTHER\", \"$CLIENT\", $ICMP, $CUT_ERROR)"
 	(($(seen c3) == 0)) || fail "an ICMP error without a usable header left from c3's address"
-	(($(stat host drop_spoofed) == before + 2)) || fail "it was not counted as spoofed"
+	(($(ns_stat host drop_spoofed) == before + 2)) || fail "it was not counted as spoofed"
 }
 
 # Endpoints that share a device are told apart by the frame's source MAC:
@@ -118,13 +95,13 @@ while True:
     d, a = s.recvfrom(100)
     print(a[0], d.decode(), flush=True)' > /tmp/host-got &
 	sleep 1
-	before=$(stat host drop_spoofed)
+	before=$(ns_stat host drop_spoofed)
 	from_c1 "ip6(\"2001:db8:c::66\", \"$ll\", UDP, udp(25000, 9999, b'forged-ll'))"
 	from_c1 "ip6(\"2001:db8:c::66\", \"ff02::1\", UDP, udp(25000, 9999, b'forged-mc'))"
 	from_c1 "ip6(\"2001:db8:100::10\", \"$ll\", UDP, udp(25000, 9999, b'own'))"
 	sleep 0.5
 	! grep -q forged /tmp/host-got || fail "the host's stack took a forged source: $(cat /tmp/host-got)"
-	(($(stat host drop_spoofed) == before + 2)) || fail "forged link-scope packets not counted as spoofed"
+	(($(ns_stat host drop_spoofed) == before + 2)) || fail "forged link-scope packets not counted as spoofed"
 	grep -q own /tmp/host-got || fail "c1's own source to the host's link-local address was dropped"
 }
 
@@ -135,7 +112,7 @@ test_incomplete_l4() {
 	topology
 	local before
 	watch cut $L3 saddr $SHARED
-	before=$(stat host drop_spoofed)
+	before=$(ns_stat host drop_spoofed)
 	from_c1 "$IP(\"$SHARED\", \"$CLIENT\", TCP, tcp(25000, 7001, cut=3))"
 	from_c1 "$IP(\"$SHARED\", \"$CLIENT\", UDP, b'\\x61\\xa8\\x1b')"
 	from_c1 "$IP(\"$SHARED\", \"$CLIENT\", $ICMP, b'\\x03')"
@@ -146,7 +123,7 @@ test_incomplete_l4() {
 		from_c1 "ip6(\"$SHARED\", \"$CLIENT\", 60, b'', exthdrs=bytes([58, 1]) + bytes(6))"
 	fi
 	(($(seen cut) == 0)) || fail "a packet with an incomplete transport header left the host"
-	(($(stat host drop_spoofed) == before + (FAM == 6 ? 5 : 3))) ||
+	(($(ns_stat host drop_spoofed) == before + (FAM == 6 ? 5 : 3))) ||
 		fail "incomplete transport headers not counted as spoofed"
 }
 
@@ -164,31 +141,31 @@ test_only_gateway_routes_tunnel() {
 	multi_host_topology
 	local before
 	watch b2 $L3 saddr $B2
-	before=$(stat hosta drop_remote)
+	before=$(ns_stat hosta drop_remote)
 	into_hosta "$IP(\"$B2\", \"$CLIENT\", UDP, udp(45000, 7001, b'x'))"
 	(($(seen b2) == 0)) || fail "hosta, not the gateway, routed b2's tunnelled packet out"
-	(($(stat hosta drop_remote) == before + 1)) || fail "the drop was not counted as remote"
+	(($(ns_stat hosta drop_remote) == before + 1)) || fail "the drop was not counted as remote"
 	# Nor an ICMP error from b2 about a flow of an unmanaged address.
 	local stray="$IP(\"$CLIENT\", \"$UNMANAGED\", UDP, udp(7000, 53))"
 	# shellcheck disable=SC2059
 	into_hosta "$IP(\"$B2\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$stray"))"
 	(($(seen b2) == 0)) || fail "hosta, not the gateway, routed b2's ICMP error out"
-	(($(stat hosta drop_remote) == before + 2)) || fail "the error's drop was not counted as remote"
+	(($(ns_stat hosta drop_remote) == before + 2)) || fail "the error's drop was not counted as remote"
 	mnmapctl -n hosta host set gateway "$(vtep hosta)"
 	into_hosta "$IP(\"$B2\", \"$CLIENT\", UDP, udp(45000, 7001, b'x'))"
 	(($(seen b2) == 1)) || fail "hosta, the gateway, did not route b2's packet out"
 	# From a port b2 does not own: spoofed.
-	before=$(stat hosta drop_spoofed)
+	before=$(ns_stat hosta drop_spoofed)
 	into_hosta "$IP(\"$B2\", \"$CLIENT\", UDP, udp(25000, 7001, b'x'))"
 	(($(seen b2) == 1)) || fail "the gateway routed a port that no container at hostb owns"
-	(($(stat hosta drop_spoofed) == before + 1)) || fail "not counted as spoofed"
+	(($(ns_stat hosta drop_spoofed) == before + 1)) || fail "not counted as spoofed"
 	# An ICMP error about b2's flow, with a forged outer source.
 	local about="$IP(\"$CLIENT\", \"$B2\", TCP, tcp(7000, 80))"
 	watch forged $L3 saddr $FORGED
 	# shellcheck disable=SC2059
 	into_hosta "$IP(\"$FORGED\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$about"))"
 	(($(seen forged) == 0)) || fail "the gateway routed an ICMP error with a forged outer source"
-	(($(stat hosta drop_spoofed) == before + 2)) || fail "the forged error was not counted as spoofed"
+	(($(ns_stat hosta drop_spoofed) == before + 2)) || fail "the forged error was not counted as spoofed"
 	# shellcheck disable=SC2059
 	into_hosta "$IP(\"$B2\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$about"))"
 	(($(seen b2) == 2)) || fail "the gateway did not route b2's own ICMP error"
@@ -197,11 +174,11 @@ test_only_gateway_routes_tunnel() {
 	# shellcheck disable=SC2059
 	into_hosta "$IP(\"$B2\", \"$CLIENT\", $ICMP, $(printf "$FRAG_NEEDED" "$stray"))"
 	(($(seen b2) == 2)) || fail "the gateway routed b2's error about an unmanaged flow"
-	(($(stat hosta drop_spoofed) == before + 3)) || fail "the error about an unmanaged flow was not counted"
+	(($(ns_stat hosta drop_spoofed) == before + 3)) || fail "the error about an unmanaged flow was not counted"
 	# Neither a managed source nor a managed destination: not mnmap's.
-	before=$(stat hosta drop_spoofed)
+	before=$(ns_stat hosta drop_spoofed)
 	into_hosta "$IP(\"$UNMANAGED\", \"$CLIENT\", UDP, udp(1, 7001, b'x'))"
-	(($(stat hosta drop_spoofed) == before)) || fail "mnmap dropped tunnel traffic that is not its own"
+	(($(ns_stat hosta drop_spoofed) == before)) || fail "mnmap dropped tunnel traffic that is not its own"
 }
 
 # A device that goes takes its roles with it: its endpoint keeps its name,

@@ -143,10 +143,6 @@ drops() {
 	mnmapctl -n host -j stats show | jq ".namespace.stats.drop_$1"
 }
 
-mac_of() {
-	ip -n "$1" -j link show "$2" | jq -r '.[0].address'
-}
-
 # pktfuzz NS IFACE ARGS...: every generator of pktfuzz.py, for each seed.
 pktfuzz() {
 	local n=$1 dev=$2 seed

@@ -141,3 +141,28 @@ s.sendto(b"x" * int(sys.argv[3]), (sys.argv[1], int(sys.argv[2])))' "$2" "$3" "$
 }
 
 cleanup_all
+
+# watch NAME MATCH...: the router counts what it forwards that matches.
+watch() {
+	local name=$1
+	shift
+	in_ns router nft list table inet seen > /dev/null 2>&1 ||
+		in_ns router nft -f - <<< 'table inet seen { chain counted { type filter hook forward priority -10; }; }'
+	in_ns router nft add rule inet seen counted "$@" counter comment "\"$name\""
+}
+
+# seen NAME: how many packets the router forwarded that NAME's rule matched.
+seen() {
+	in_ns router nft -j list chain inet seen counted |
+		jq --arg c "$1" '[.nftables[].rule? | select(.comment? == $c) | .expr[].counter?.packets | numbers] | add // 0'
+}
+
+# ns_stat NS COUNTER: a counter of NS's mnmap namespace (drop_spoofed...).
+ns_stat() {
+	mnmapctl -n "$1" -j stats show | jq ".namespace.stats.$2"
+}
+
+# mac_of NS IFNAME: the device's MAC.
+mac_of() {
+	ip -n "$1" -j link show "$2" | jq -r '.[0].address'
+}

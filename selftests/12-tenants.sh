@@ -1,0 +1,217 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tenants: overlapping private addresses that never meet. Two hosts
+# joined by VXLAN (topo-multi-host.sh's underlay); tenants 1 and 2 each
+# have a server at 10.9.0.10 / fd00:9::10 (tcp 80) and a client at
+# 10.9.0.20 / fd00:9::20, on opposite hosts:
+#
+#   hosta: s1 (tenant 1, server)   k2 (tenant 2, client)   p1, p3 (public)
+#   hostb: s2 (tenant 2, server)   k1 (tenant 1, client)
+#
+# The provider routes the public prefixes, and the private ones too, to
+# hosta. p1 holds 198.51.100.10 / 2001:db8:100::10; p3 holds .30 / ::30.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/topo-multi-host.sh"
+
+PKT=$MNMAP_TOP/selftests/pkt.py
+
+family() {
+	FAM=$1
+	if ((FAM == 4)); then
+		SERVER=10.9.0.10 CLIENT_T=10.9.0.20 CLIENT=192.0.2.2 SHARED=198.51.100.10
+		IP=ip4 L3=ip ICMPP=ICMP ECHO="icmp4(8, 0, b'ping', (4242 << 16) | 1)"
+	else
+		SERVER=fd00:9::10 CLIENT_T=fd00:9::20 CLIENT=2001:db8:c::2 SHARED=2001:db8:100::10
+		IP=ip6 L3=ip6 ICMPP=ICMP6 ECHO="icmp6(128, 0, b'ping', (4242 << 16) | 1)"
+	fi
+}
+
+# box NAME HOST MAC TENANT: a container on HOST; both hosts learn its endpoint.
+box() {
+	local name=$1 h=$2 mac=$3 tenant=$4 other
+	other=$(other_host "$h")
+	ns "$name"
+	in_ns "$name" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	ip -n "$h" link add "h-$name" type veth peer name eth0 netns "$name"
+	ip -n "$h" link set "h-$name" up
+	in_ns "$h" sysctl -qw "net.ipv4.conf.h-$name.rp_filter=0"
+	ip -n "$name" link set eth0 address "$mac"
+	mnmapctl -n "$h" endpoint add "$name" mac "$mac" dev "h-$name" tenant "$tenant"
+	mnmapctl -n "$other" endpoint add "$name" mac "$mac" vtep "$(vtep "$h")" tenant "$tenant"
+}
+
+# both CMD...: a batch line for both hosts' tables.
+both() {
+	echo "$*" >> /tmp/tables
+}
+
+tenant_topology() {
+	ns client router hosta hostb
+	client_and_router
+	underlay_host hosta r-a 203.0.113 2001:db8:1
+	underlay_host hostb r-b 203.0.114 2001:db8:2
+	local p
+	ip -n router route add 198.51.100.0/24 dev r-a
+	ip -n router route add 2001:db8:100::/64 dev r-a
+	# The private prefixes too, as if the provider routed them in.
+	ip -n router route add 10.9.0.0/24 via 203.0.113.2
+	ip -n router route add fd00:9::/64 via 2001:db8:1::2
+	box s1 hosta 02:00:00:00:01:10 1
+	box k1 hostb 02:00:00:00:01:20 1
+	box s2 hostb 02:00:00:00:02:10 2
+	box k2 hosta 02:00:00:00:02:20 2
+	box p1 hosta 02:00:00:00:00:a1 0
+	box p3 hosta 02:00:00:00:00:a3 0
+	: > /tmp/tables
+	for t in 1 2; do
+		for a in 10.9.0.10 fd00:9::10; do
+			both map add "$a" tcp 80 endpoint "s$t" tenant "$t"
+		done
+		for a in 10.9.0.20 fd00:9::20; do
+			both map add "$a" tcp 40000-49999 endpoint "k$t" tenant "$t"
+			both map add "$a" udp 40000-49999 endpoint "k$t" tenant "$t"
+		done
+	done
+	for a in 198.51.100.10 2001:db8:100::10; do
+		both map add "$a" tcp 20000-29999 endpoint p1
+		both map add "$a" icmp endpoint p1
+	done
+	for a in 198.51.100.30 2001:db8:100::30; do
+		both map add "$a" tcp 40000-49999 endpoint p3
+	done
+	mnmapctl -n hosta -b /tmp/tables
+	mnmapctl -n hostb -b /tmp/tables
+	for c in s1 k2 p1 p3; do
+		mnmapctl -n hosta container setup "$c" endpoint "$c"
+	done
+	for c in s2 k1; do
+		mnmapctl -n hostb container setup "$c" endpoint "$c"
+	done
+	serve s1 80
+	serve s2 80
+	wait_port s1 80 && wait_port s2 80
+}
+
+# who NS ADDR PORT: the name of the container that answers NS there.
+who() {
+	in_ns "$1" ncat -w 3 --recv-only "$2" "$3" 2>/dev/null || true
+}
+
+# packets HOST ENDPOINT: what HOST's mnmap delivered to ENDPOINT.
+packets() {
+	mnmapctl -n "$1" -j stats show endpoint "$2" | jq '.endpoints[0].stats.packets'
+}
+
+# vnis FILE: the VNIs a tcpdump of the underlay saw, sorted, one per line.
+vnis() {
+	grep -ao 'vni [0-9]*' "$1" | sort -u | awk '{print $2}' | paste -sd, -
+}
+
+# underlay_dump FILE: the router's view of the tunnel to hosta, until stopped.
+underlay_dump() {
+	in_ns router tcpdump -l -nn -i r-a udp port 4789 > "$1" 2> /dev/null &
+	DUMP=$!
+	sleep 1.5
+}
+
+# Each client reaches only its own tenant's server, every time, across
+# hosts; the other tenant's containers see nothing; the wire carries the
+# tenant's VNI.
+test_overlap() {
+	tenant_topology
+	local fam i got s2_before k2_before
+	for fam in 4 6; do
+		family $fam
+		underlay_dump /tmp/dump1
+		s2_before=$(packets hostb s2) k2_before=$(packets hosta k2)
+		for i in 1 2 3; do
+			got=$(who k1 "$SERVER" 80)
+			[[ $got == s1 ]] || fail "IPv$fam: k1 (tenant 1) reached '$got', not s1"
+		done
+		kill "$DUMP"; wait "$DUMP" || true
+		(($(packets hostb s2) == s2_before && $(packets hosta k2) == k2_before)) ||
+			fail "IPv$fam: tenant 2 saw tenant 1's traffic"
+		[[ $(vnis /tmp/dump1) == 1 ]] || fail "IPv$fam: tenant 1 over VNIs '$(vnis /tmp/dump1)'"
+		underlay_dump /tmp/dump2
+		for i in 1 2 3; do
+			got=$(who k2 "$SERVER" 80)
+			[[ $got == s2 ]] || fail "IPv$fam: k2 (tenant 2) reached '$got', not s2"
+		done
+		kill "$DUMP"; wait "$DUMP" || true
+		[[ $(vnis /tmp/dump2) == 2 ]] || fail "IPv$fam: tenant 2 over VNIs '$(vnis /tmp/dump2)'"
+	done
+	# The public tenant still works beside them: p1 from outside.
+	serve p1 80
+	wait_port p1 80
+	mnmapctl -n hosta map add 198.51.100.10 tcp 80 endpoint p1
+	[[ $(who client 198.51.100.10 80) == p1 ]] || fail "the public p1 unreachable"
+}
+
+# The outside never reaches a tenant's address, even routed to the host;
+# a private source never leaves (no NAT could answer it); a frame put in
+# the tunnel with the other tenant's VNI is not delivered.
+test_walls() {
+	tenant_topology
+	local fam before drops
+	watch leak ip saddr 10.9.0.0/24
+	watch leak6 ip6 saddr fd00:9::/64
+	for fam in 4 6; do
+		family $fam
+		before=$(packets hosta s1)
+		[[ -z $(who client "$SERVER" 80) ]] || fail "IPv$fam: the outside reached tenant 1's server"
+		(($(packets hosta s1) == before)) || fail "IPv$fam: the outside's packets reached s1"
+		drops=$(ns_stat hosta drop_private)
+		in_ns k2 ncat -w 1 "$CLIENT" 7000 < /dev/null 2> /dev/null || true
+		(($(ns_stat hosta drop_private) > drops)) || fail "IPv$fam: k2's private source not counted"
+		# Into the tunnel to hosta, as hostb's VTEP, for s1: with tenant 2's
+		# VNI it is for s2's same address (on hostb: never sent back, counted
+		# remote); with a VNI no tenant owns, counted tenant.
+		drops=$(ns_stat hosta drop_remote)
+		in_ns hostb "$PKT" --vxlan "$(vtep hosta)" 2 02:00:00:00:01:10 \
+			"$IP(\"$CLIENT_T\", \"$SERVER\", TCP, tcp(40001, 80))"
+		sleep 0.3
+		(($(packets hosta s1) == before)) || fail "IPv$fam: a frame with VNI 2 reached tenant 1's s1"
+		(($(ns_stat hosta drop_remote) == drops + 1)) || fail "IPv$fam: VNI 2's frame not counted remote"
+		drops=$(ns_stat hosta drop_tenant)
+		in_ns hostb "$PKT" --vxlan "$(vtep hosta)" 3 02:00:00:00:01:10 \
+			"$IP(\"$CLIENT_T\", \"$SERVER\", TCP, tcp(40001, 80))"
+		sleep 0.3
+		(($(packets hosta s1) == before)) || fail "IPv$fam: a frame with VNI 3 reached tenant 1's s1"
+		(($(ns_stat hosta drop_tenant) == drops + 1)) || fail "IPv$fam: VNI 3's frame not counted tenant"
+		# The same frame with tenant 1's VNI is s1's: the wall is the VNI.
+		in_ns hostb "$PKT" --vxlan "$(vtep hosta)" 1 02:00:00:00:01:10 \
+			"$IP(\"$CLIENT_T\", \"$SERVER\", TCP, tcp(40001, 80))"
+		sleep 0.3
+		# (And k1, which sent no SYN, answers its reply with a reset.)
+		(($(packets hosta s1) > before)) || fail "IPv$fam: tenant 1's own frame not delivered"
+	done
+	(($(seen leak) == 0 && $(seen leak6) == 0)) || fail "a private source reached the router"
+}
+
+# A container that pings with a neighbour's address (and its echo id) is
+# dropped: the maps give that address to the neighbour, not to it, so
+# the replies cannot come back to it.
+test_echo_owner() {
+	tenant_topology
+	local fam before
+	for fam in 4 6; do
+		family $fam
+		watch "echo$fam" $L3 saddr "$SHARED" $L3 daddr "$CLIENT"
+		before=$(ns_stat hosta drop_spoofed)
+		in_ns p3 "$PKT" eth0 "$(mac_of hosta h-p3)" "$IP(\"$SHARED\", \"$CLIENT\", $ICMPP, $ECHO)"
+		sleep 0.3
+		(($(seen "echo$fam") == 0)) || fail "IPv$fam: p3's echo from p1's address left the host"
+		(($(ns_stat hosta drop_spoofed) == before + 1)) || fail "IPv$fam: not counted as spoofed"
+		# The same request from p1, whose address it is, goes out.
+		in_ns p1 "$PKT" eth0 "$(mac_of hosta h-p1)" "$IP(\"$SHARED\", \"$CLIENT\", $ICMPP, $ECHO)"
+		sleep 0.3
+		(($(seen "echo$fam") == 1)) || fail "IPv$fam: p1's own echo did not leave"
+		in_ns p1 ping -c 1 -W 3 "$CLIENT" > /dev/null || fail "IPv$fam: p1 cannot ping"
+	done
+}
+
+run_test "two tenants, one private address each side: each client reaches its own server" test_overlap
+run_test "the outside, a private source, a wrong VNI: none crosses a tenant's wall" test_walls
+run_test "ICMP echo only from an address a map gives the sender (both families)" test_echo_owner
+finish
