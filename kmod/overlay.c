@@ -137,7 +137,8 @@ bool mnmap_overlay_uses_dev(struct mnmap_table *o, int ifindex)
  * @live's index, and a new name in its endpoint table (nothing routes by
  * name). A replaced endpoint swaps in later, when its maps are gone.
  */
-static int ep_stage_prepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
+static int ep_stage_prepare(struct mnmap_table *o, struct mnmap_table *live,
+			    struct mnmap_ep_stage *s)
 {
 	const struct mnmap_location *l = ep_stage_new_loc(live, s);
 	int ret;
@@ -145,8 +146,8 @@ static int ep_stage_prepare(struct mnmap_table *live, struct mnmap_ep_stage *s)
 	if (!l)
 		return 0;
 	if (s->from)	/* a move, or a new endpoint under the name */
-		return mnmap_location_get(live, s->to, l, s->from);
-	ret = mnmap_endpoint_insert(live, s->to);
+		return mnmap_location_get(live, s->to, l, o);
+	ret = mnmap_endpoint_insert(live, s->to, o);
 	if (!ret)
 		live->n_endpoints++;
 	return ret;
@@ -184,7 +185,6 @@ static void ep_stage_finish(struct mnmap_table *live, struct mnmap_ep_stage *s)
 	if (s->to) {
 		WARN_ON(rhashtable_replace_fast(&live->endpoints, &from->node, &s->to->node,
 						endpoint_params));
-		mnmap_place_handover(live, mnmap_ep_loc(live, s->to), s->to);
 	} else {
 		WARN_ON(rhashtable_remove_fast(&live->endpoints, &from->node, endpoint_params));
 		live->n_endpoints--;
@@ -259,7 +259,7 @@ int mnmap_overlay_commit(struct mnmap_table *o)
 	int ret = 0;
 
 	list_for_each_entry(e, &o->staged_endpoints, list) {
-		ret = ep_stage_prepare(live, e);
+		ret = ep_stage_prepare(o, live, e);
 		if (ret)
 			break;
 	}
@@ -275,6 +275,11 @@ int mnmap_overlay_commit(struct mnmap_table *o)
 	list_for_each_entry(e, &o->staged_endpoints, list) {
 		ep_stage_finish(live, e);
 		e->from = e->to;	/* now the live table's */
+	}
+	/* Each place has its one endpoint again: the ones that moved there take it. */
+	list_for_each_entry(e, &o->staged_endpoints, list) {
+		if (e->to)
+			mnmap_place_handover(live, mnmap_ep_loc(live, e->to), e->to);
 	}
 	mnmap_overlay_free(o, true);
 	return 0;

@@ -321,34 +321,6 @@ static struct mnmap_place *place_find(struct mnmap_table *t, const struct mnmap_
 }
 
 /*
- * Take @loc's place for @ep. @replaced, the endpoint of the same name
- * that @ep replaces in a transaction, may hold it meanwhile: the commit
- * hands it over (mnmap_place_handover()).
- */
-static int place_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
-		     const struct mnmap_location *loc,
-		     const struct mnmap_endpoint *replaced)
-{
-	struct mnmap_place *p;
-	struct mnmap_ref *r;
-	struct mnmap_key key;
-
-	if (!loc->ifindex)
-		return 0;
-	p = place_find(t, loc);
-	if (p && p->ep != ep && (!replaced || p->ep != replaced))
-		return -EADDRINUSE;
-	place_key(&key, loc->ifindex, loc->mac);
-	r = ref_get_sized(t, &key, sizeof(*p));
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-	p = container_of(r, struct mnmap_place, r);
-	if (!p->ep)
-		WRITE_ONCE(p->ep, ep);
-	return 0;
-}
-
-/*
  * Whether another endpoint than @ep lives at @loc's place, as a writer of
  * @t sees it: an overlay's commit would find the place taken.
  */
@@ -367,6 +339,33 @@ static bool place_taken(struct mnmap_table *t, const struct mnmap_endpoint *ep,
 		return false;	/* deleted or replaced in this transaction */
 	now = mnmap_endpoint_loc(t, holder);
 	return now->ifindex == loc->ifindex && ether_addr_equal(now->mac, loc->mac);
+}
+
+/*
+ * Take @loc's place for @ep. In the commit of overlay @o, an endpoint that
+ * @o moves away from it (or deletes, or replaces by @ep) may hold it
+ * meanwhile: the commit hands it over (mnmap_place_handover()).
+ */
+static int place_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
+		     const struct mnmap_location *loc, struct mnmap_table *o)
+{
+	struct mnmap_place *p;
+	struct mnmap_ref *r;
+	struct mnmap_key key;
+
+	if (!loc->ifindex)
+		return 0;
+	p = place_find(t, loc);
+	if (p && p->ep != ep && (!o || place_taken(o, ep, loc)))
+		return -EADDRINUSE;
+	place_key(&key, loc->ifindex, loc->mac);
+	r = ref_get_sized(t, &key, sizeof(*p));
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	p = container_of(r, struct mnmap_place, r);
+	if (!p->ep)
+		WRITE_ONCE(p->ep, ep);
+	return 0;
 }
 
 /* @to takes over @loc's place from the endpoint it replaced. */
@@ -402,14 +401,13 @@ struct mnmap_endpoint *mnmap_endpoint_at(struct mnmap_table *t, int ifindex, con
 
 /* A device's count of endpoints and the place of one: what a location takes. */
 int mnmap_location_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
-		       const struct mnmap_location *loc,
-		       const struct mnmap_endpoint *replaced)
+		       const struct mnmap_location *loc, struct mnmap_table *o)
 {
 	int ret = mnmap_epdev_get(t, loc->ifindex);
 
 	if (ret)
 		return ret;
-	ret = place_get(t, ep, loc, replaced);
+	ret = place_get(t, ep, loc, o);
 	if (ret)
 		mnmap_epdev_put(t, loc->ifindex);
 	return ret;
@@ -553,10 +551,12 @@ static struct mnmap_endpoint *endpoint_new(const char *name,
 	return ep;
 }
 
-int mnmap_endpoint_insert(struct mnmap_table *t, struct mnmap_endpoint *ep)
+/* Put @ep in table @t; in overlay @o's commit (or NULL), as place_get() says. */
+int mnmap_endpoint_insert(struct mnmap_table *t, struct mnmap_endpoint *ep,
+			  struct mnmap_table *o)
 {
 	const struct mnmap_location *loc = mnmap_ep_loc(t, ep);
-	int ret = mnmap_location_get(t, ep, loc, NULL);
+	int ret = mnmap_location_get(t, ep, loc, o);
 
 	if (ret)
 		return ret;
@@ -601,7 +601,7 @@ int mnmap_endpoint_add(struct mnmap_table *t, const char *name,
 	ep = endpoint_new(name, loc);
 	if (!ep)
 		return -ENOMEM;
-	ret = t->base ? stage_endpoint_add(t, ep) : mnmap_endpoint_insert(t, ep);
+	ret = t->base ? stage_endpoint_add(t, ep) : mnmap_endpoint_insert(t, ep, NULL);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already exists");
 	else if (ret == -ENOSPC)

@@ -56,13 +56,13 @@ struct mnmap_table *mnmap_table_alloc(const struct rhashtable_params *ep_params)
 int mnmap_epdev_get(struct mnmap_table *t, int ifindex);
 void mnmap_epdev_put(struct mnmap_table *t, int ifindex);
 int mnmap_location_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
-		       const struct mnmap_location *loc,
-		       const struct mnmap_endpoint *replaced);
+		       const struct mnmap_location *loc, struct mnmap_table *o);
 void mnmap_place_handover(struct mnmap_table *t, const struct mnmap_location *loc,
 			  struct mnmap_endpoint *to);
 void mnmap_location_put(struct mnmap_table *t, const struct mnmap_location *loc);
 void mnmap_owners_sweep(struct mnmap_table *t, const struct mnmap_node *n);
-int mnmap_endpoint_insert(struct mnmap_table *t, struct mnmap_endpoint *ep);
+int mnmap_endpoint_insert(struct mnmap_table *t, struct mnmap_endpoint *ep,
+			  struct mnmap_table *o);
 void mnmap_endpoint_retire(struct mnmap_table *t, struct mnmap_endpoint *ep);
 void mnmap_endpoint_free(struct mnmap_endpoint *ep);
 int mnmap_node_swap(struct mnmap_table *t, struct mnmap_node *from, struct mnmap_node *to);

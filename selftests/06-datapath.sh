@@ -363,16 +363,17 @@ test_batch_onto_live_table() {
 	mnmapctl -n host -f -b /tmp/b1
 	expect_answers "$SHARED:80=c2" "$SHARED:81=-" "$SHARED:83=c1" "$OTHER:80=-"
 	[[ ! $(mnmapctl -n host endpoint show c3 2> /dev/null) ]] || fail "c3 still there"
-	# c1 moves to c2's device: its maps, old and new, follow it there.
-	printf 'endpoint set c1 mac 02:00:00:00:00:02 dev h-c2\nmap add %s tcp 84 endpoint c1\n' \
+	# c1 and c2 swap places (one endpoint per place: c2 leaves first); their
+	# maps, old and new, follow them.
+	printf 'endpoint set c2 dev none\nendpoint set c1 mac 02:00:00:00:00:02 dev h-c2\nendpoint set c2 mac 02:00:00:00:00:01 dev h-c1\nmap add %s tcp 84 endpoint c1\n' \
 		"$SHARED" | mnmapctl -n host -b -
-	expect_answers "$SHARED:83=c2" "$SHARED:84=c2"
+	expect_answers "$SHARED:83=c2" "$SHARED:84=c2" "$SHARED:80=c1"
 	before=$(mnmapctl -n host save)
 	printf 'map add %s tcp 85 endpoint c2\nmap del %s tcp 80\nmap add %s tcp 86 endpoint nobody\n' \
 		"$SHARED" "$SHARED" "$SHARED" > /tmp/b2
 	expect_fail "/tmp/b2:3: mnmap: no such endpoint" mnmapctl -n host -b /tmp/b2
 	[[ $(mnmapctl -n host save) == "$before" ]] || fail "a failed batch changed the table"
-	expect_answers "$SHARED:85=-" "$SHARED:80=c2"
+	expect_answers "$SHARED:85=-" "$SHARED:80=c1"
 }
 
 # hooks_on: whether mnmap says its hooks are registered in "host"; where
