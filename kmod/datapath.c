@@ -452,7 +452,8 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
  * the public one, and it must own its source (mnmap_check_sender()); the
  * tunnel's, the VNI's tenant only; the uplink's, the public one only.
  * A tenant's private source goes nowhere but to its own tenant's
- * addresses (link scope aside): nothing else could answer it.
+ * addresses (link scope aside), or the public address of one of its
+ * containers: nothing else could answer it.
  */
 static unsigned int scope_packet(struct mnmap_net *mn, struct mnmap_table *t,
 				 struct sk_buff *skb, const struct net_device *in,
@@ -477,9 +478,21 @@ static unsigned int scope_packet(struct mnmap_net *mn, struct mnmap_table *t,
 		p->frag_key.tenant = p->dst.tenant;
 	if (p->echo)
 		p->echo_key.tenant = p->echo_request ? p->src.tenant : p->dst.tenant;
-	if (p->src.tenant && p->dst.tenant != p->src.tenant && routable(&p->dst))
+	/* Public addresses: whether their endpoint can answer is known once picked. */
+	if (p->src.tenant && p->dst.tenant != p->src.tenant && routable(&p->dst) &&
+	    !mnmap_addr_managed(t, &p->dst))
 		return mnmap_drop(mn, p->sender, MNMAP_DROP_PRIVATE);
 	return NF_ACCEPT;
+}
+
+/*
+ * Whether @ep can answer the packet's source: a tenant's private source
+ * only from its own tenant (a public address of one of its containers).
+ */
+static bool answerable(const struct mnmap_packet *p, const struct mnmap_endpoint *ep)
+{
+	return !p->src.tenant || p->src.tenant == p->dst.tenant ||
+	       rcu_dereference(ep->loc)->tenant == p->src.tenant;
 }
 
 /*
@@ -516,8 +529,13 @@ int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb
 	    send_as_remembered(mn, skb, p->echo, p->frag, from, &verdict))
 		return verdict;
 	m = p->keys == MNMAP_KEYS_FULL ? mnmap_lookup(t, &p->dst) : NULL;
-	if (m)
-		return deliver(mn, skb, m, pick(m, skb), p->frag, from);
+	if (m) {
+		struct mnmap_endpoint *ep = pick(m, skb);
+
+		if (!answerable(p, ep))
+			return mnmap_drop(mn, p->sender, MNMAP_DROP_PRIVATE);
+		return deliver(mn, skb, m, ep, p->frag, from);
+	}
 	if (!mnmap_addr_managed(t, &p->dst))
 		return outside(mn, t, skb, from, p);
 	/* The tunnel is no way back: an echo out of it is its sender's to answer. */

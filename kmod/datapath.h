@@ -62,8 +62,9 @@ struct mnmap_packet {
 	/* From a container: the endpoint at its device and MAC. */
 	struct mnmap_endpoint *sender;
 	/*
-	 * The tenant whose addresses its lookups see (mnmap_steer() sets it,
-	 * and the keys' tenants): a container's own, then (@public_too) the
+	 * The tenant whose addresses its lookups see (set, with the keys'
+	 * tenants, by mnmap_steer(), or for a container's packet by
+	 * mnmap_check_sender()): a container's own, then (@public_too) the
 	 * public ones; the VNI it came out of the tunnel with; 0 from the uplink.
 	 */
 	u32 scope;

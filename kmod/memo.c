@@ -13,8 +13,9 @@
  * - An echo reply carries no port, and containers that share an address
  *   all may ping: when a container sends an echo request, mnmap remembers
  *   (the reply's addresses, identifier) -> that container, and the reply
- *   goes back to it. A reply nobody remembers goes by the address's icmp
- *   map, as an echo request does.
+ *   goes back to it. While that entry lives, another container's request
+ *   with the same identifier does not take it over. A reply nobody
+ *   remembers goes by the address's icmp map, as an echo request does.
  *
  * A set-associative table per namespace, keyed by a hash with a random
  * seed: MNMAP_MEMO_WAYS entries per bucket, a lock per bucket. A full
@@ -30,6 +31,7 @@
 #include "table.h"
 
 #include <linux/etherdevice.h>
+#include <net/ipv6.h>
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
@@ -129,6 +131,25 @@ static struct mnmap_memo_slot *way_for(struct mnmap_memo_bucket *b,
 	return victim;
 }
 
+/*
+ * Whether slot @s, which @key found, keeps its echo's sender rather than
+ * take @loc: containers that share an address both own it, and one must
+ * not take the other's replies by sending a request with its identifier.
+ * The first sender keeps them while its pings keep the entry alive.
+ */
+static bool keeps_sender(const struct mnmap_memo_slot *s, const struct mnmap_memo_key *key,
+			 const struct mnmap_location *loc)
+{
+	if (key->kind != MNMAP_MEMO_ECHO || !live(s) || memcmp(&s->key, key, sizeof(*key)))
+		return false;
+	if (s->ifindex != loc->ifindex || !ether_addr_equal(s->mac, loc->mac) ||
+	    s->vtep.family != loc->vtep.family)
+		return true;
+	if (s->vtep.family == AF_INET6)
+		return !ipv6_addr_equal(&s->vtep.v6, &loc->vtep.v6);
+	return s->vtep.family && s->vtep.v4 != loc->vtep.v4;
+}
+
 void mnmap_memo_remember(struct mnmap_memo *f, const struct mnmap_memo_key *key,
 			 const struct mnmap_location *loc, u32 vni)
 {
@@ -137,6 +158,10 @@ void mnmap_memo_remember(struct mnmap_memo *f, const struct mnmap_memo_key *key,
 
 	spin_lock_bh(&b->lock);
 	s = way_for(b, key);
+	if (keeps_sender(s, key, loc)) {
+		spin_unlock_bh(&b->lock);
+		return;
+	}
 	s->key = *key;
 	s->expires = jiffies + (key->kind == MNMAP_MEMO_ECHO ? MNMAP_ECHO_LIFETIME :
 						      MNMAP_FRAG_LIFETIME);

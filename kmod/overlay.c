@@ -226,12 +226,13 @@ static int commit_maps(struct mnmap_table *o, struct mnmap_table *live)
 			break;
 	}
 	if (ret) {
-		list_for_each_entry_continue_reverse(s, &o->staged_maps, list) {
-			if (!stage_adds(s))
-				continue;
-			WARN_ON(mnmap_node_swap(live, s->to, s->from));
-			mnmap_owners_sweep(live, s->to);
-		}
+		list_for_each_entry_continue_reverse(s, &o->staged_maps, list)
+			if (stage_adds(s))
+				WARN_ON(mnmap_node_swap(live, s->to, s->from));
+		/* Only once all is undone: an undo may need what a later one counted down. */
+		list_for_each_entry(s, &o->staged_maps, list)
+			if (stage_adds(s))
+				mnmap_owners_sweep(live, s->to);
 		return ret;
 	}
 	list_for_each_entry(s, &o->staged_maps, list) {
@@ -272,14 +273,19 @@ int mnmap_overlay_commit(struct mnmap_table *o)
 		synchronize_net();
 		return ret;
 	}
+	/*
+	 * Each new place to its endpoint first: a deleted or replaced endpoint
+	 * is retired below, and no place may name it then.
+	 */
+	list_for_each_entry(e, &o->staged_endpoints, list) {
+		const struct mnmap_location *l = ep_stage_new_loc(live, e);
+
+		if (l)
+			mnmap_place_handover(live, l, e->to);
+	}
 	list_for_each_entry(e, &o->staged_endpoints, list) {
 		ep_stage_finish(live, e);
 		e->from = e->to;	/* now the live table's */
-	}
-	/* Each place has its one endpoint again: the ones that moved there take it. */
-	list_for_each_entry(e, &o->staged_endpoints, list) {
-		if (e->to)
-			mnmap_place_handover(live, mnmap_ep_loc(live, e->to), e->to);
 	}
 	mnmap_overlay_free(o, true);
 	return 0;

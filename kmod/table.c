@@ -16,6 +16,7 @@
 #include "vxlan.h"
 
 #include <linux/etherdevice.h>
+#include <linux/idr.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/stringify.h>
@@ -23,8 +24,12 @@
 
 static_assert(sizeof(struct mnmap_key) == 32);
 
-/* Endpoint serials: unique module-wide while they live (0 is none). */
-static atomic_t mnmap_serials = ATOMIC_INIT(0);
+/*
+ * Endpoint serials, which the owner index knows endpoints by: unique
+ * module-wide while they live. A serial is reused only once its endpoint
+ * is freed, when no map gives it anything (its owner records count 0).
+ */
+static DEFINE_IDA(mnmap_serials);
 
 struct mnmap_table *mnmap_table_alloc(const struct rhashtable_params *ep_params)
 {
@@ -69,6 +74,7 @@ static void free_map_node(void *ptr, void *arg)
 void mnmap_endpoint_free(struct mnmap_endpoint *ep)
 {
 	mnmap_location_free(rcu_dereference_protected(ep->loc, 1));
+	ida_free(&mnmap_serials, ep->serial);
 	free_percpu(ep->stats);
 	kfree(ep);
 }
@@ -82,6 +88,7 @@ static void endpoint_free_rcu(struct rcu_head *rcu)
 {
 	struct mnmap_endpoint *ep = container_of(rcu, struct mnmap_endpoint, rcu);
 
+	ida_free(&mnmap_serials, ep->serial);
 	free_percpu(ep->stats);
 	kfree(ep);
 }
@@ -249,7 +256,10 @@ static int owners_get(struct mnmap_table *t, const struct mnmap_node *n)
 	}
 	if (!ret)
 		return 0;
-	/* Counted down, not freed: the caller sweeps (a swap back may need them). */
+	/*
+	 * The first i - 1 gets succeeded (i is one past the failure): counted
+	 * down, not freed, since a swap back may need them: the caller sweeps.
+	 */
 	for (i -= 2; i >= 0; i--) {
 		struct mnmap_ref *r;
 
@@ -320,62 +330,95 @@ static struct mnmap_place *place_find(struct mnmap_table *t, const struct mnmap_
 	return r ? container_of(r, struct mnmap_place, r) : NULL;
 }
 
+#define place_ep(t, p) rcu_dereference_protected((p)->ep, lockdep_is_held((t)->writers))
+
+static bool same_place(const struct mnmap_location *a, const struct mnmap_location *b)
+{
+	return a->ifindex && a->ifindex == b->ifindex && ether_addr_equal(a->mac, b->mac);
+}
+
+/* Whether an endpoint but @ep that overlay @o changed is at @loc's place in its view. */
+static bool staged_at(struct mnmap_table *o, const struct mnmap_endpoint *ep,
+		      const struct mnmap_location *loc)
+{
+	struct mnmap_ep_stage *s;
+
+	list_for_each_entry(s, &o->staged_endpoints, list) {
+		if (s->to && s->to != ep && same_place(mnmap_endpoint_loc(o, s->to), loc))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Whether another endpoint than @ep lives at @loc's place, as a writer of
- * @t sees it: an overlay's commit would find the place taken.
+ * @t sees it. In an overlay: one it changed that is there in its view
+ * (a linear walk of what it changed: transactions are small next to
+ * tables), or the live holder, unless the overlay moves it away, deletes
+ * or replaces it. Its commit asks again (place_get()).
  */
 static bool place_taken(struct mnmap_table *t, const struct mnmap_endpoint *ep,
 			const struct mnmap_location *loc)
 {
 	struct mnmap_table *live = t->base ?: t;
-	struct mnmap_place *p = loc->ifindex ? place_find(live, loc) : NULL;
-	const struct mnmap_location *now;
 	struct mnmap_endpoint *holder;
+	struct mnmap_place *p;
 
-	if (!p || p->ep == ep)
+	if (!loc->ifindex)
 		return false;
-	holder = mnmap_endpoint_find(t, p->ep->name);
-	if (holder != p->ep)
+	if (t->base && staged_at(t, ep, loc))
+		return true;
+	p = place_find(live, loc);
+	holder = p ? place_ep(live, p) : NULL;
+	if (!holder || holder == ep)
+		return false;
+	if (!t->base)
+		return true;
+	if (mnmap_endpoint_find(t, holder->name) != holder)
 		return false;	/* deleted or replaced in this transaction */
-	now = mnmap_endpoint_loc(t, holder);
-	return now->ifindex == loc->ifindex && ether_addr_equal(now->mac, loc->mac);
+	return same_place(mnmap_endpoint_loc(t, holder), loc);
 }
 
 /*
- * Take @loc's place for @ep. In the commit of overlay @o, an endpoint that
- * @o moves away from it (or deletes, or replaces by @ep) may hold it
- * meanwhile: the commit hands it over (mnmap_place_handover()).
+ * Take @loc's place for @ep. In the commit of overlay @o, the live holder
+ * may be one that @o moves away, deletes or replaces by @ep: both count
+ * until the commit hands the place over (mnmap_place_handover()).
  */
 static int place_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
 		     const struct mnmap_location *loc, struct mnmap_table *o)
 {
 	struct mnmap_place *p;
-	struct mnmap_ref *r;
-	struct mnmap_key key;
+	int ret;
 
 	if (!loc->ifindex)
 		return 0;
 	p = place_find(t, loc);
-	if (p && p->ep != ep && (!o || place_taken(o, ep, loc)))
+	if (p && place_ep(t, p) != ep && (!o || place_taken(o, ep, loc)))
 		return -EADDRINUSE;
-	place_key(&key, loc->ifindex, loc->mac);
-	r = ref_get_sized(t, &key, sizeof(*p));
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-	p = container_of(r, struct mnmap_place, r);
-	if (!p->ep)
-		WRITE_ONCE(p->ep, ep);
-	return 0;
+	if (p) {
+		p->r.refs++;
+		return 0;
+	}
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return -ENOMEM;
+	place_key(&p->r.n.key, loc->ifindex, loc->mac);
+	p->r.refs = 1;
+	RCU_INIT_POINTER(p->ep, ep);	/* the insertion publishes it */
+	ret = rhashtable_lookup_insert_fast(&t->maps, &p->r.n.head, map_params);
+	if (ret)
+		kfree(p);
+	return ret;
 }
 
-/* @to takes over @loc's place from the endpoint it replaced. */
+/* @to is the one endpoint at @loc's place now (it may have been another's). */
 void mnmap_place_handover(struct mnmap_table *t, const struct mnmap_location *loc,
 			  struct mnmap_endpoint *to)
 {
 	struct mnmap_place *p = loc->ifindex ? place_find(t, loc) : NULL;
 
 	if (p)
-		WRITE_ONCE(p->ep, to);
+		rcu_assign_pointer(p->ep, to);
 }
 
 static void place_put(struct mnmap_table *t, const struct mnmap_location *loc)
@@ -396,7 +439,7 @@ struct mnmap_endpoint *mnmap_endpoint_at(struct mnmap_table *t, int ifindex, con
 
 	place_key(&key, ifindex, mac);
 	p = rhashtable_lookup(&t->maps, &key, map_params);
-	return p ? p->ep : NULL;
+	return p ? rcu_dereference(p->ep) : NULL;
 }
 
 /* A device's count of endpoints and the place of one: what a location takes. */
@@ -533,20 +576,23 @@ static struct mnmap_endpoint *endpoint_new(const char *name,
 {
 	struct mnmap_endpoint *ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	struct mnmap_location *l = location_new(loc);
+	int serial;
 
-	if (ep)
+	if (ep) {
 		ep->stats = mnmap_stats_alloc();
-	if (!ep || !l || !ep->stats) {
+		serial = ida_alloc_min(&mnmap_serials, 1, GFP_KERNEL);
+		ep->serial = serial > 0 ? serial : 0;
+	}
+	if (!ep || !l || !ep->stats || !ep->serial) {
 		mnmap_location_free(l);
+		if (ep && ep->serial)
+			ida_free(&mnmap_serials, ep->serial);
 		if (ep)
 			free_percpu(ep->stats);
 		kfree(ep);
 		return NULL;
 	}
 	strscpy(ep->name, name, sizeof(ep->name));
-	do {
-		ep->serial = atomic_inc_return(&mnmap_serials);
-	} while (!ep->serial);
 	RCU_INIT_POINTER(ep->loc, l);
 	return ep;
 }
@@ -710,12 +756,11 @@ static int hash_swap(struct mnmap_table *t, struct mnmap_node *from,
 	bool new_map = to && !from && mnmap_node_is_map(to);
 	int ret;
 
+	/* On failure, what @to counted is counted down: the caller sweeps once undone. */
 	if (to && mnmap_node_is_map(to)) {
 		ret = owners_get(t, to);
-		if (ret) {
-			mnmap_owners_sweep(t, to);
+		if (ret)
 			return ret;
-		}
 	}
 	if (new_map) {
 		ret = addr_get(t, to);
@@ -740,10 +785,8 @@ static int hash_swap(struct mnmap_table *t, struct mnmap_node *from,
 	return 0;
 
 err_owners:
-	if (to && mnmap_node_is_map(to)) {
+	if (to && mnmap_node_is_map(to))
 		owners_put(t, to);
-		mnmap_owners_sweep(t, to);
-	}
 	return ret;
 }
 
@@ -1247,6 +1290,8 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		bool journaled = j->n > mark && j->swaps[mark].to == &m->n;
 
 		mnmap_journal_undo(t, j, mark);
+		if (!journaled)
+			mnmap_owners_sweep(t, &m->n);	/* what its failed swap counted */
 		if (!journaled && !old)
 			map_free_now(m);
 		else if (!journaled)

@@ -126,7 +126,7 @@ struct mnmap_ref {
 /* The endpoint at a device and MAC: only one may live there. */
 struct mnmap_place {
 	struct mnmap_ref r;
-	struct mnmap_endpoint *ep;
+	struct mnmap_endpoint __rcu *ep;
 };
 
 /*

@@ -10,7 +10,9 @@
 #   hostb: s2 (tenant 2, server)   k1 (tenant 1, client)
 #
 # The provider routes the public prefixes, and the private ones too, to
-# hosta. p1 holds 198.51.100.10 / 2001:db8:100::10; p3 holds .30 / ::30.
+# hosta. p1 and p3 share 198.51.100.10 / 2001:db8:100::10 (by port); p1
+# alone holds .12 / ::12, p3 alone .30 / ::30; s2, in tenant 2, also has
+# a public address, .40 / ::40.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo-multi-host.sh"
 
@@ -20,9 +22,11 @@ family() {
 	FAM=$1
 	if ((FAM == 4)); then
 		SERVER=10.9.0.10 CLIENT_T=10.9.0.20 CLIENT=192.0.2.2 SHARED=198.51.100.10
+		P1_ONLY=198.51.100.12 S2_PUBLIC=198.51.100.40
 		IP=ip4 L3=ip ICMPP=ICMP ECHO="icmp4(8, 0, b'ping', (4242 << 16) | 1)"
 	else
 		SERVER=fd00:9::10 CLIENT_T=fd00:9::20 CLIENT=2001:db8:c::2 SHARED=2001:db8:100::10
+		P1_ONLY=2001:db8:100::12 S2_PUBLIC=2001:db8:100::40
 		IP=ip6 L3=ip6 ICMPP=ICMP6 ECHO="icmp6(128, 0, b'ping', (4242 << 16) | 1)"
 	fi
 }
@@ -73,12 +77,15 @@ tenant_topology() {
 			both map add "$a" udp 40000-49999 endpoint "k$t" tenant "$t"
 		done
 	done
-	for a in 198.51.100.10 2001:db8:100::10; do
+	for a in 198.51.100.10 2001:db8:100::10 198.51.100.12 2001:db8:100::12; do
 		both map add "$a" tcp 20000-29999 endpoint p1
 		both map add "$a" icmp endpoint p1
 	done
-	for a in 198.51.100.30 2001:db8:100::30; do
-		both map add "$a" tcp 40000-49999 endpoint p3
+	for a in 198.51.100.10 2001:db8:100::10 198.51.100.30 2001:db8:100::30; do
+		both map add "$a" tcp 30000-39999 endpoint p3
+	done
+	for a in 198.51.100.40 2001:db8:100::40; do
+		both map add "$a" tcp 80 endpoint s2
 	done
 	mnmapctl -n hosta -b /tmp/tables
 	mnmapctl -n hostb -b /tmp/tables
@@ -140,12 +147,14 @@ test_overlap() {
 		done
 		kill "$DUMP"; wait "$DUMP" || true
 		[[ $(vnis /tmp/dump2) == 2 ]] || fail "IPv$fam: tenant 2 over VNIs '$(vnis /tmp/dump2)'"
+		# A tenant's container may have a public address too: from outside,
+		# through hosta, to s2 on hostb, with VNI 0 (public traffic).
+		underlay_dump /tmp/dump3
+		got=$(who client "$S2_PUBLIC" 80)
+		kill "$DUMP"; wait "$DUMP" || true
+		[[ $got == s2 ]] || fail "IPv$fam: the outside reached '$got' at s2's public address"
+		[[ $(vnis /tmp/dump3) == 0 ]] || fail "IPv$fam: public traffic over VNIs '$(vnis /tmp/dump3)'"
 	done
-	# The public tenant still works beside them: p1 from outside.
-	serve p1 80
-	wait_port p1 80
-	mnmapctl -n hosta map add 198.51.100.10 tcp 80 endpoint p1
-	[[ $(who client 198.51.100.10 80) == p1 ]] || fail "the public p1 unreachable"
 }
 
 # The outside never reaches a tenant's address, even routed to the host;
@@ -161,6 +170,11 @@ test_walls() {
 		before=$(packets hosta s1)
 		[[ -z $(who client "$SERVER" 80) ]] || fail "IPv$fam: the outside reached tenant 1's server"
 		(($(packets hosta s1) == before)) || fail "IPv$fam: the outside's packets reached s1"
+		# k2 may not send as s2, its own tenant's server elsewhere.
+		drops=$(ns_stat hosta drop_spoofed)
+		in_ns k2 "$PKT" eth0 "$(mac_of hosta h-k2)" "$IP(\"$SERVER\", \"$CLIENT_T\", TCP, tcp(80, 40001, 0x12))"
+		sleep 0.3
+		(($(ns_stat hosta drop_spoofed) == drops + 1)) || fail "IPv$fam: k2 sent as s2"
 		drops=$(ns_stat hosta drop_private)
 		in_ns k2 ncat -w 1 "$CLIENT" 7000 < /dev/null 2> /dev/null || true
 		(($(ns_stat hosta drop_private) > drops)) || fail "IPv$fam: k2's private source not counted"
@@ -189,29 +203,51 @@ test_walls() {
 	(($(seen leak) == 0 && $(seen leak6) == 0)) || fail "a private source reached the router"
 }
 
-# A container that pings with a neighbour's address (and its echo id) is
-# dropped: the maps give that address to the neighbour, not to it, so
-# the replies cannot come back to it.
+# count_replies NS: NS counts the echo replies it receives.
+count_replies() {
+	in_ns "$1" nft -f - <<< 'table inet r { chain in { type filter hook input priority 0;
+		icmp type echo-reply counter; icmpv6 type echo-reply counter; }; }'
+}
+
+replies() {
+	in_ns "$1" nft -j list chain inet r in |
+		jq '[.nftables[].rule? | .expr[]? | .counter?.packets | numbers] | add // 0'
+}
+
+# ICMP echo from a container: only from an address a map gives it (p3 may
+# not ping as p1 from p1's own .12); from an address they share, p3 may
+# ping, but with p1's identifier it does not take p1's replies.
 test_echo_owner() {
 	tenant_topology
-	local fam before
+	local fam before req
+	count_replies p1
+	count_replies p3
 	for fam in 4 6; do
 		family $fam
-		watch "echo$fam" $L3 saddr "$SHARED" $L3 daddr "$CLIENT"
+		watch "only$fam" $L3 saddr "$P1_ONLY" $L3 daddr "$CLIENT"
 		before=$(ns_stat hosta drop_spoofed)
-		in_ns p3 "$PKT" eth0 "$(mac_of hosta h-p3)" "$IP(\"$SHARED\", \"$CLIENT\", $ICMPP, $ECHO)"
+		req="$IP(\"$P1_ONLY\", \"$CLIENT\", $ICMPP, $ECHO)"
+		in_ns p3 "$PKT" eth0 "$(mac_of hosta h-p3)" "$req"
 		sleep 0.3
-		(($(seen "echo$fam") == 0)) || fail "IPv$fam: p3's echo from p1's address left the host"
-		(($(ns_stat hosta drop_spoofed) == before + 1)) || fail "IPv$fam: not counted as spoofed"
-		# The same request from p1, whose address it is, goes out.
-		in_ns p1 "$PKT" eth0 "$(mac_of hosta h-p1)" "$IP(\"$SHARED\", \"$CLIENT\", $ICMPP, $ECHO)"
+		(($(seen "only$fam") == 0)) || fail "IPv$fam: p3's echo from p1's address left the host"
+		(($(ns_stat hosta drop_spoofed) > before)) || fail "IPv$fam: not counted as spoofed"
+		in_ns p1 "$PKT" eth0 "$(mac_of hosta h-p1)" "$req"
 		sleep 0.3
-		(($(seen "echo$fam") == 1)) || fail "IPv$fam: p1's own echo did not leave"
+		(($(seen "only$fam") == 1)) || fail "IPv$fam: p1's own echo did not leave"
+		# The shared address: p1 pings, then p3 with p1's identifier.
+		before=$(replies p1)
+		req="$IP(\"$SHARED\", \"$CLIENT\", $ICMPP, $ECHO)"
+		in_ns p1 "$PKT" eth0 "$(mac_of hosta h-p1)" "$req"
+		sleep 0.5
+		in_ns p3 "$PKT" eth0 "$(mac_of hosta h-p3)" "$req"
+		sleep 0.5
+		(($(replies p3) == 0)) || fail "IPv$fam: p3 took p1's echo replies"
+		(($(replies p1) >= before + 2)) || fail "IPv$fam: p1 got $(($(replies p1) - before)) of 2 replies"
 		in_ns p1 ping -c 1 -W 3 "$CLIENT" > /dev/null || fail "IPv$fam: p1 cannot ping"
 	done
 }
 
 run_test "two tenants, one private address each side: each client reaches its own server" test_overlap
 run_test "the outside, a private source, a wrong VNI: none crosses a tenant's wall" test_walls
-run_test "ICMP echo only from an address a map gives the sender (both families)" test_echo_owner
+run_test "ICMP echo only from an address a map gives the sender, and its replies to the first" test_echo_owner
 finish

@@ -118,6 +118,8 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 	if (a->has_dev && a->vtep.family)
 		return error(ctl, "%s: give dev or vtep, not both", what);
 	if (a->has_vni && !a->vtep.family)
+		return error(ctl, "%s: vni goes with vtep (or give a tenant)", what);
+	if (a->has_vni && !a->vtep.family)
 		return error(ctl, "%s: vni goes with vtep", what);
 	return 0;
 }

@@ -203,8 +203,8 @@ enum mnmap_a_stats {
 	 */
 	MNMAP_A_STATS_DROP_REMOTE,
 	/*
-	 * Dropped, from a tenant's private address to an address outside
-	 * mnmap: nothing outside could answer it (there is no NAT).
+	 * Dropped, from a tenant's private address to anything but its own
+	 * tenant's addresses: nothing else could answer it (there is no NAT).
 	 */
 	MNMAP_A_STATS_DROP_PRIVATE,
 	/*
