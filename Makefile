@@ -5,7 +5,10 @@
 #   make check        unit tests, style gates, kernel selftests on 6.1 and 6.12
 #   make check-debug  the kernel selftests on a KASAN/lockdep/kmemleak kernel
 #   make bench        benchmarks in the VM; report in bench/results/
-#   make install      install mnmap.ko for KVER, mnmapctl, man page, completion
+#   make deb          build/deb/mnmap-dkms_VERSION_all.deb (module source, DKMS)
+#                     and build/deb/mnmap-tools_VERSION_ARCH.deb; lintian checks them
+#   make install      install mnmap.ko for KVER, mnmapctl, man page, completion,
+#                     the CNI plugin (hosts without packages; make uninstall)
 #   make deps         install the Debian packages all of this needs
 #
 # DEBUG=1 builds the module with -DDEBUG (in-module self-tests at load).
@@ -52,14 +55,25 @@ bench: deps-ok
 	scripts/deps --bench
 	selftests/vm/run --release --memory 4096 --timeout 5400 --out bench/results -- bench/run
 
+deb: deps-ok uapi-ok
+	scripts/deb
+
 install: module tools
 	install -D -m 0644 build/$(KVER)/kmod/mnmap.ko $(DESTDIR)/lib/modules/$(KVER)/updates/mnmap.ko
 	install -D -m 0755 build/tools/mnmapctl $(DESTDIR)$(PREFIX)/sbin/mnmapctl
 	install -D -m 0644 Documentation/mnmapctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/mnmapctl.8
 	install -D -m 0644 tools/completion.bash $(DESTDIR)/usr/share/bash-completion/completions/mnmapctl
+	install -D -m 0755 cni/mnmap $(DESTDIR)/usr/lib/cni/mnmap
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/mnmap.ko $(DESTDIR)$(PREFIX)/sbin/mnmapctl \
+		$(DESTDIR)$(PREFIX)/share/man/man8/mnmapctl.8 \
+		$(DESTDIR)/usr/share/bash-completion/completions/mnmapctl $(DESTDIR)/usr/lib/cni/mnmap
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:
 	rm -rf build
 
-.PHONY: all deps deps-ok module tools uapi uapi-ok check check-debug demo bench install clean
+.PHONY: all deps deps-ok module tools uapi uapi-ok check check-debug demo bench deb install uninstall \
+	clean

@@ -238,8 +238,63 @@ test_help() {
 	mnmapctl -V | grep -q "^mnmapctl " || fail "-V"
 }
 
+# Listings come in one order whatever the kernel's hash order: maps by
+# tenant, address (numerically, IPv4 first), protocol, port; endpoints by
+# name; the same table listed twice, or rebuilt in another order, lists
+# the same.
+test_stable_order() {
+	ns h
+	ip -n h link add c1 type veth peer name c1p
+	local names=(zeta alpha mid beta omega) i=0
+	for n in "${names[@]}"; do
+		i=$((i + 1))
+		m endpoint add "$n" mac "02:00:00:00:00:0$i" dev c1
+	done
+	cat > /tmp/maps <<-EOF
+		map add 2001:db8::1 tcp 80 endpoint zeta
+		map add 198.51.100.10 tcp 80 endpoint alpha
+		map add 198.51.100.9 udp 53 endpoint mid
+		map add 198.51.100.9 tcp 8080 endpoint beta
+		map add 198.51.100.1 tcp 80 endpoint alpha tenant 2
+		map add 198.51.100.9 icmp endpoint omega
+		map add 198.51.100.9 tcp 40000-40999 endpoint zeta
+		map add 198.51.100.9 tcp 443 endpoint beta
+		map add 2001:db8::1 icmp endpoint omega
+		map add 198.51.100.200 tcp 22 endpoint mid
+	EOF
+	m -b /tmp/maps
+	[[ $(m endpoint show | cut -d' ' -f1 | xargs) == "alpha beta mid omega zeta" ]] ||
+		fail "endpoints: $(m endpoint show)"
+	[[ $(m -j endpoint show | jq -r '.[].name' | xargs) == "alpha beta mid omega zeta" ]] ||
+		fail "endpoints (JSON): $(m -j endpoint show)"
+	want="198.51.100.9 icmp
+198.51.100.9 tcp 443
+198.51.100.9 tcp 8080
+198.51.100.9 tcp 40000-40999
+198.51.100.9 udp 53
+198.51.100.10 tcp 80
+198.51.100.200 tcp 22
+2001:db8::1 icmp
+2001:db8::1 tcp 80
+198.51.100.1 tcp 80"
+	out=$(m map show | sed 's/ endpoint.*//')
+	[[ $out == "$want" ]] || fail "maps: $out"
+	out=$(m -j map show | jq -r '.[] | "\(.addr) \(.proto) \(.port // "")"' | xargs)
+	[[ $out == "$(xargs <<< "${want/-40999/}")" ]] || fail "maps (JSON): $out"
+	first=$(m map show)
+	saved=$(m save)
+	# The same table made in the reverse order lists the same.
+	m map flush
+	tac /tmp/maps | m -b -
+	[[ $(m map show) == "$first" ]] || fail "rebuilt: $(m map show)"
+	[[ $(m save) == "$saved" ]] || fail "save of the rebuilt table differs"
+	[[ $(m -j stats show | jq -r '.endpoints[].name' | xargs) == "alpha beta mid omega zeta" ]] ||
+		fail "stats: $(m -j stats show)"
+}
+
 run_test "endpoints: add, show, set (a move), del" test_endpoints
 run_test "maps: ports, ranges, icmp, IPv6, tenants, load balancing, JSON" test_maps
+run_test "listings in a stable order (maps, endpoints, save, stats)" test_stable_order
 run_test "an endpoint in use is kept unless forced" test_delete_endpoint_in_use
 run_test "tenants: endpoints, maps, the rules that bind them, save and restore" test_tenants
 run_test "bad input through mnmapctl is refused and changes nothing" test_bad_input_mnmapctl

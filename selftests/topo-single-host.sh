@@ -22,6 +22,26 @@ topology() {
 		# Addresses usable at once: no duplicate address detection.
 		in_ns "$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 	done
+	uplink_host
+	container c1 198.51.100.10 2001:db8:100::10 02:00:00:00:00:01 20000 29999
+	container c2 198.51.100.10 2001:db8:100::10 02:00:00:00:00:02 30000 39999
+	container c3 198.51.100.20 2001:db8:100::20 02:00:00:00:00:03 40000 49999
+	for a in 198.51.100.10 2001:db8:100::10; do
+		mnmapctl -n host map add "$a" tcp 80 endpoint c1 counters
+		mnmapctl -n host map add "$a" tcp 81 endpoint c2
+		mnmapctl -n host map add "$a" icmp endpoint c1
+	done
+	mnmapctl -n host map add 198.51.100.20 tcp 80 endpoint c3
+	mnmapctl -n host map add 2001:db8:100::20 tcp 80 endpoint c3
+	for c in c1 c2 c3; do
+		mnmapctl -n host container setup "$c" endpoint "$c"
+	done
+}
+
+# uplink_host: the client, the router, and the host's uplink eth0 on
+# 203.0.113.0/24 and 2001:db8:1::/64, forwarding, mnmap's uplink; the
+# router sends 198.51.100.0/24 and 2001:db8:100::/64 to the host.
+uplink_host() {
 	client_and_router
 	ip -n router link add r-host type veth peer name eth0 netns host
 	ip -n router addr add 203.0.113.1/24 dev r-host
@@ -37,19 +57,6 @@ topology() {
 	in_ns host sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 	in_ns host sysctl -qw net.ipv4.conf.all.rp_filter=0
 	mnmapctl -n host host set uplink eth0
-	container c1 198.51.100.10 2001:db8:100::10 02:00:00:00:00:01 20000 29999
-	container c2 198.51.100.10 2001:db8:100::10 02:00:00:00:00:02 30000 39999
-	container c3 198.51.100.20 2001:db8:100::20 02:00:00:00:00:03 40000 49999
-	for a in 198.51.100.10 2001:db8:100::10; do
-		mnmapctl -n host map add "$a" tcp 80 endpoint c1 counters
-		mnmapctl -n host map add "$a" tcp 81 endpoint c2
-		mnmapctl -n host map add "$a" icmp endpoint c1
-	done
-	mnmapctl -n host map add 198.51.100.20 tcp 80 endpoint c3
-	mnmapctl -n host map add 2001:db8:100::20 tcp 80 endpoint c3
-	for c in c1 c2 c3; do
-		mnmapctl -n host container setup "$c" endpoint "$c"
-	done
 }
 
 # container NAME ADDR ADDR6 MAC FIRST LAST: a container joined to the host

@@ -153,55 +153,98 @@ int add_object(struct ctl *ctl, int cmd, int nest_type, fill_fn fill, void *arg,
 	return err;
 }
 
+/* A dump's objects (copies of their nests), to be listed in order. */
+struct dump_items {
+	const struct dump_order *order;
+	struct nlattr **items;
+	size_t n;
+};
+
+static void dump_items_free(struct dump_items *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->items[i]);
+	free(d->items);
+	d->items = NULL;
+	d->n = 0;
+}
+
+static int dump_collect(struct ctl *ctl, struct nlattr **tb, void *arg)
+{
+	struct nlattr *nest = tb[((struct dump_items *)arg)->order->nest], **more;
+	struct dump_items *d = arg;
+
+	(void)ctl;
+	if (!nest)
+		return -EBADMSG;
+	more = realloc(d->items, (d->n + 1) * sizeof(*more));
+	if (!more)
+		return -ENOMEM;
+	d->items = more;
+	d->items[d->n] = malloc(nest->nla_len);
+	if (!d->items[d->n])
+		return -ENOMEM;
+	memcpy(d->items[d->n++], nest, nest->nla_len);
+	return 0;
+}
+
+static const struct dump_order *sort_order;
+
+static int compare_items(const void *a, const void *b)
+{
+	return sort_order->cmp(*(struct nlattr *const *)a, *(struct nlattr *const *)b);
+}
+
 /*
- * Dump into the output being printed. A dump that a change interrupted may
- * miss or repeat objects: its output is held back and the dump redone.
+ * Dump into the output being printed, in @order, so that two listings of
+ * one table are the same (the kernel's dump goes in hash order). A dump
+ * that a change interrupted may miss or repeat objects: it is redone.
  */
 int ctl_dump_nested(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *),
-		    void *arg, int (*print)(struct ctl *, struct nlattr **, void *))
+		    void *arg, int (*print)(struct ctl *, struct nlattr **, void *),
+		    const struct dump_order *order)
 {
-	struct print_state state;
-	FILE *out = stdout;
+	struct dump_items d = { .order = order };
 	int err;
 
 	err = batch_flush_pending(ctl);
 	if (err || ctl->dry_run)
 		return err;
-	print_save(&state);
 	for (int tries = 0; tries < 20; tries++) {
 		struct nl_msg *msg = build(ctl, arg);
-		size_t len = 0;
-		char *buf = NULL;
 
 		if (!msg)
 			return -ENOMEM;
-		stdout = open_memstream(&buf, &len);
-		if (!stdout) {
-			stdout = out;
-			nlmsg_free(msg);
-			return -ENOMEM;
-		}
-		err = ctl_transact(ctl, msg, print, arg);
-		fclose(stdout);
-		stdout = out;
+		err = ctl_transact(ctl, msg, dump_collect, &d);
 		if (err != -EINTR)
-			fwrite(buf, 1, len, stdout);
-		free(buf);
-		if (err != -EINTR)
-			return err;
-		print_restore(&state);
+			break;
+		dump_items_free(&d);
 	}
-	return error(ctl, "the table kept changing during the dump: try again");
+	if (err == -EINTR)
+		return error(ctl, "the table kept changing during the dump: try again");
+	if (!err) {
+		sort_order = order;
+		qsort(d.items, d.n, sizeof(*d.items), compare_items);
+	}
+	for (size_t i = 0; !err && i < d.n; i++) {
+		struct nlattr *tb[MNMAP_A_MAX + 1] = { 0 };
+
+		tb[order->nest] = d.items[i];
+		err = print(ctl, tb, arg);
+	}
+	dump_items_free(&d);
+	return err;
 }
 
 /* A dump that is the whole output: a JSON array of the objects. */
 int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), void *arg,
-	     int (*print)(struct ctl *, struct nlattr **, void *))
+	     int (*print)(struct ctl *, struct nlattr **, void *),
+	     const struct dump_order *order)
 {
 	int err;
 
 	print_open_array(NULL);
-	err = ctl_dump_nested(ctl, build, arg, print);
+	err = ctl_dump_nested(ctl, build, arg, print, order);
 	print_close_array();
 	return err;
 }

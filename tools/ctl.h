@@ -82,10 +82,23 @@ struct nl_msg *endpoint_dump_request(struct ctl *ctl, void *arg);
 struct nl_msg *map_dump_request(struct ctl *ctl, void *arg);
 const char *proto_name(int proto);
 
-/* Dump, retrying when the kernel says a change interrupted it. */
+/*
+ * The order a dump is listed in: the top-level nest its objects come in,
+ * and how two of them compare. Maps by tenant, address (IPv4 first),
+ * protocol and port; endpoints by name.
+ */
+struct dump_order {
+	int nest;
+	int (*cmp)(const struct nlattr *a, const struct nlattr *b);
+};
+extern const struct dump_order map_order, endpoint_order;
+
+/* Dump in @order, retrying when the kernel says a change interrupted it. */
 int ctl_dump_nested(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *),
-		    void *arg, int (*print)(struct ctl *, struct nlattr **, void *));
+		    void *arg, int (*print)(struct ctl *, struct nlattr **, void *),
+		    const struct dump_order *order);
 int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), void *arg,
-	     int (*print)(struct ctl *, struct nlattr **, void *));
+	     int (*print)(struct ctl *, struct nlattr **, void *),
+	     const struct dump_order *order);
 
 #endif

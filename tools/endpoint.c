@@ -231,6 +231,23 @@ static int endpoint_del(struct ctl *ctl, int argc, char **argv)
 	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_DEL, &a, ctl->force, NULL, NULL);
 }
 
+static const char *endpoint_key(const struct nlattr *nest)
+{
+	struct nlattr *tb[MNMAP_A_ENDPOINT_MAX + 1];
+
+	if (nla_parse_nested(tb, MNMAP_A_ENDPOINT_MAX, (struct nlattr *)nest, NULL) ||
+	    !tb[MNMAP_A_ENDPOINT_NAME])
+		return "";
+	return nla_get_string(tb[MNMAP_A_ENDPOINT_NAME]);
+}
+
+static int endpoint_cmp(const struct nlattr *a, const struct nlattr *b)
+{
+	return strcmp(endpoint_key(a), endpoint_key(b));
+}
+
+const struct dump_order endpoint_order = { MNMAP_A_ENDPOINT, endpoint_cmp };
+
 struct nl_msg *endpoint_dump_request(struct ctl *ctl, void *arg)
 {
 	(void)arg;
@@ -253,7 +270,7 @@ static int endpoint_show(struct ctl *ctl, int argc, char **argv)
 		print_close_array();
 		return err;
 	}
-	return ctl_dump(ctl, endpoint_dump_request, NULL, print_endpoint);
+	return ctl_dump(ctl, endpoint_dump_request, NULL, print_endpoint, &endpoint_order);
 }
 
 static int print_endpoint_stats(struct ctl *ctl, struct nlattr **top, void *arg)
@@ -284,7 +301,8 @@ int endpoint_stats_show(struct ctl *ctl, const char *name)
 		return error(ctl, "stats show: invalid endpoint name '%s'", name);
 	if (!name) {
 		print_open_array("endpoints");
-		err = ctl_dump_nested(ctl, endpoint_dump_request, NULL, print_endpoint_stats);
+		err = ctl_dump_nested(ctl, endpoint_dump_request, NULL, print_endpoint_stats,
+				      &endpoint_order);
 		print_close_array();
 		return err;
 	}

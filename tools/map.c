@@ -76,6 +76,60 @@ const char *map_addr(struct nlattr **tb, char *buf, size_t len)
 			buf, len);
 }
 
+/*
+ * The sort key of a map nest: tenant, address (IPv4 before IPv6), protocol
+ * (icmp, tcp, udp), port.
+ */
+struct map_key {
+	uint32_t tenant;
+	uint8_t family;
+	uint8_t addr[16];
+	uint8_t proto;
+	uint16_t first, last;
+};
+
+static void map_key(const struct nlattr *nest, struct map_key *k)
+{
+	struct nlattr *tb[MNMAP_A_MAP_MAX + 1];
+
+	memset(k, 0, sizeof(*k));
+	if (nla_parse_nested(tb, MNMAP_A_MAP_MAX, (struct nlattr *)nest, NULL))
+		return;
+	if (tb[MNMAP_A_MAP_TENANT])
+		k->tenant = nla_get_u32(tb[MNMAP_A_MAP_TENANT]);
+	if (tb[MNMAP_A_MAP_ADDR_IPV4]) {
+		k->family = 4;
+		memcpy(k->addr, nla_data(tb[MNMAP_A_MAP_ADDR_IPV4]), 4);
+	} else if (tb[MNMAP_A_MAP_ADDR_IPV6]) {
+		k->family = 6;
+		memcpy(k->addr, nla_data(tb[MNMAP_A_MAP_ADDR_IPV6]), 16);
+	}
+	/* icmp, tcp, udp: ICMPv6 ranks as ICMP. */
+	if (tb[MNMAP_A_MAP_PROTO])
+		k->proto = nla_get_u8(tb[MNMAP_A_MAP_PROTO]) == IPPROTO_ICMPV6 ?
+			   IPPROTO_ICMP : nla_get_u8(tb[MNMAP_A_MAP_PROTO]);
+	if (tb[MNMAP_A_MAP_PORT_FIRST])
+		k->first = nla_get_u16(tb[MNMAP_A_MAP_PORT_FIRST]);
+	if (tb[MNMAP_A_MAP_PORT_LAST])
+		k->last = nla_get_u16(tb[MNMAP_A_MAP_PORT_LAST]);
+}
+
+#define CMP(x, y) ((x) < (y) ? -1 : (x) > (y))
+
+static int map_cmp(const struct nlattr *a, const struct nlattr *b)
+{
+	struct map_key ka, kb;
+
+	map_key(a, &ka);
+	map_key(b, &kb);
+	/* Addresses are in network order: memcmp is numeric order. */
+	return CMP(ka.tenant, kb.tenant) ?: CMP(ka.family, kb.family) ?:
+	       memcmp(ka.addr, kb.addr, sizeof(ka.addr)) ?:
+	       CMP(ka.proto, kb.proto) ?: CMP(ka.first, kb.first) ?: CMP(ka.last, kb.last);
+}
+
+const struct dump_order map_order = { MNMAP_A_MAP, map_cmp };
+
 int print_map(struct ctl *ctl, struct nlattr **top, void *arg)
 {
 	struct nlattr *tb[MNMAP_A_MAP_MAX + 1];
@@ -306,7 +360,7 @@ static int map_show(struct ctl *ctl, int argc, char **argv)
 	if (a.counters)
 		return error(ctl, "map show: cannot filter by counters");
 	a.last = 0;
-	return ctl_dump(ctl, map_dump_request, &a, print_map);
+	return ctl_dump(ctl, map_dump_request, &a, print_map, &map_order);
 }
 
 int print_count(struct ctl *ctl, struct nlattr **tb, void *arg)
@@ -374,7 +428,7 @@ int map_stats_show(struct ctl *ctl, int argc, char **argv)
 		return error(ctl, "stats show map: cannot filter by counters");
 	a.last = 0;
 	print_open_array("maps");
-	err = ctl_dump_nested(ctl, map_dump_request, &a, print_map_stats);
+	err = ctl_dump_nested(ctl, map_dump_request, &a, print_map_stats, &map_order);
 	print_close_array();
 	return err;
 }

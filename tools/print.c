@@ -13,18 +13,6 @@ static int depth;
 /* Whether the container at each depth already holds a member. */
 static bool has_member[MAX_DEPTH];
 
-void print_save(struct print_state *st)
-{
-	st->depth = depth;
-	memcpy(st->has_member, has_member, sizeof(has_member));
-}
-
-void print_restore(const struct print_state *st)
-{
-	depth = st->depth;
-	memcpy(has_member, st->has_member, sizeof(has_member));
-}
-
 bool print_is_json(void)
 {
 	return json;

@@ -23,13 +23,4 @@ void print_bool(const char *key, const char *fmt, bool value);
 void print_text(const char *text);
 bool print_is_json(void);
 
-/* Where the printer is in the JSON it writes, to go back there. */
-struct print_state {
-	int depth;
-	bool has_member[16];
-};
-
-void print_save(struct print_state *st);
-void print_restore(const struct print_state *st);
-
 #endif

@@ -100,48 +100,6 @@ static int save_map(struct ctl *ctl, struct nlattr **top, void *arg)
 	return 0;
 }
 
-static int compare_lines(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A dump's lines in sorted order, so that a save is the same every time. */
-static int dump_sorted(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *),
-		       int (*print)(struct ctl *, struct nlattr **, void *))
-{
-	FILE *out = stdout;
-	char *buf = NULL, **lines = NULL, *save;
-	size_t len = 0, n = 0;
-	int err;
-
-	stdout = open_memstream(&buf, &len);
-	if (!stdout) {
-		stdout = out;
-		return -ENOMEM;
-	}
-	err = ctl_dump(ctl, build, NULL, print);
-	fclose(stdout);
-	stdout = out;
-	for (char *l = strtok_r(buf, "\n", &save); !err && l; l = strtok_r(NULL, "\n", &save)) {
-		char **more = realloc(lines, (n + 1) * sizeof(*lines));
-
-		if (!more) {
-			err = -ENOMEM;
-			break;
-		}
-		lines = more;
-		lines[n++] = l;
-	}
-	if (!err) {
-		qsort(lines, n, sizeof(*lines), compare_lines);
-		for (size_t i = 0; i < n; i++)
-			puts(lines[i]);
-	}
-	free(lines);
-	free(buf);
-	return err;
-}
-
 int do_save(struct ctl *ctl, int argc, char **argv)
 {
 	struct nl_msg *msg;
@@ -158,6 +116,6 @@ int do_save(struct ctl *ctl, int argc, char **argv)
 	err = ctl_transact(ctl, msg, save_host, NULL);
 	if (!err)
 		printf("flush\n");
-	return err ?: dump_sorted(ctl, endpoint_dump_request, save_endpoint) ?:
-		      dump_sorted(ctl, map_dump_request, save_map);
+	return err ?: ctl_dump(ctl, endpoint_dump_request, NULL, save_endpoint, &endpoint_order) ?:
+		      ctl_dump(ctl, map_dump_request, NULL, save_map, &map_order);
 }
