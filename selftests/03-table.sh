@@ -250,12 +250,13 @@ test_stable_order() {
 		i=$((i + 1))
 		m endpoint add "$n" mac "02:00:00:00:00:0$i" dev c1
 	done
+	m endpoint add tee mac 02:00:00:00:00:06 dev c1 tenant 2
 	cat > /tmp/maps <<-EOF
 		map add 2001:db8::1 tcp 80 endpoint zeta
 		map add 198.51.100.10 tcp 80 endpoint alpha
 		map add 198.51.100.9 udp 53 endpoint mid
 		map add 198.51.100.9 tcp 8080 endpoint beta
-		map add 198.51.100.1 tcp 80 endpoint alpha tenant 2
+		map add 198.51.100.1 tcp 80 endpoint tee tenant 2
 		map add 198.51.100.9 icmp endpoint omega
 		map add 198.51.100.9 tcp 40000-40999 endpoint zeta
 		map add 198.51.100.9 tcp 443 endpoint beta
@@ -263,9 +264,9 @@ test_stable_order() {
 		map add 198.51.100.200 tcp 22 endpoint mid
 	EOF
 	m -b /tmp/maps
-	[[ $(m endpoint show | cut -d' ' -f1 | xargs) == "alpha beta mid omega zeta" ]] ||
+	[[ $(m endpoint show | cut -d' ' -f1 | xargs) == "alpha beta mid omega tee zeta" ]] ||
 		fail "endpoints: $(m endpoint show)"
-	[[ $(m -j endpoint show | jq -r '.[].name' | xargs) == "alpha beta mid omega zeta" ]] ||
+	[[ $(m -j endpoint show | jq -r '.[].name' | xargs) == "alpha beta mid omega tee zeta" ]] ||
 		fail "endpoints (JSON): $(m -j endpoint show)"
 	want="198.51.100.9 icmp
 198.51.100.9 tcp 443
@@ -288,7 +289,7 @@ test_stable_order() {
 	tac /tmp/maps | m -b -
 	[[ $(m map show) == "$first" ]] || fail "rebuilt: $(m map show)"
 	[[ $(m save) == "$saved" ]] || fail "save of the rebuilt table differs"
-	[[ $(m -j stats show | jq -r '.endpoints[].name' | xargs) == "alpha beta mid omega zeta" ]] ||
+	[[ $(m -j stats show | jq -r '.endpoints[].name' | xargs) == "alpha beta mid omega tee zeta" ]] ||
 		fail "stats: $(m -j stats show)"
 }
 
