@@ -228,23 +228,22 @@ static void batch_free(struct batch *b)
 	free(b->kinds);
 }
 
-static int batch_read(struct ctl *ctl, const char *name, struct batch *b)
+static int batch_read(FILE *f, struct batch *b)
 {
-	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
 	char *line = NULL;
 	size_t cap = 0;
 	int cap_lines = 0;
 
-	if (!f)
-		return error(ctl, "cannot open '%s': %s", name, strerror(errno));
 	while (getline(&line, &cap, f) > 0) {
 		if (b->n == cap_lines) {
 			char **lines;
 
 			cap_lines = cap_lines ? 2 * cap_lines : 1024;
 			lines = realloc(b->lines, cap_lines * sizeof(*lines));
-			if (!lines)
-				break;
+			if (!lines) {
+				free(line);
+				return -ENOMEM;
+			}
 			b->lines = lines;
 		}
 		b->lines[b->n++] = line;
@@ -252,8 +251,6 @@ static int batch_read(struct ctl *ctl, const char *name, struct batch *b)
 		cap = 0;
 	}
 	free(line);
-	if (f != stdin)
-		fclose(f);
 	return 0;
 }
 
@@ -391,14 +388,15 @@ static int txn(struct ctl *ctl, int cmd, bool replace)
 	return ctl_transact(ctl, msg, NULL, NULL);
 }
 
-int batch_run(struct ctl *ctl, const char *name)
+int batch_apply(struct ctl *ctl, const char *name, FILE *f)
 {
 	bool table = false, replace = false;
 	struct batch b = { 0 };
 	int err;
 
-	ctl->batch_name = strcmp(name, "-") ? name : "stdin";
-	err = batch_read(ctl, name, &b) ?: batch_classify(ctl, &b, &table, &replace) ?:
+	ctl->batch_name = name;
+	ctl->batch_line = 0;
+	err = batch_read(f, &b) ?: batch_classify(ctl, &b, &table, &replace) ?:
 	      batch_check(ctl, &b, ctl->check_only);
 	if (err || ctl->check_only)
 		goto out;
@@ -422,10 +420,28 @@ int batch_run(struct ctl *ctl, const char *name)
 	if (!err)
 		err = batch_pass(ctl, &b, LINE_AFTER, false);
 out:
-	if (err)
-		report(ctl, err);
 	pending_free(ctl);
 	batch_free(&b);
+	ctl->batch_name = NULL;
+	return err;
+}
+
+int batch_run(struct ctl *ctl, const char *name)
+{
+	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	int err;
+
+	if (!f) {
+		err = error(ctl, "cannot open '%s': %s", name, strerror(errno));
+	} else {
+		err = batch_apply(ctl, strcmp(name, "-") ? name : "stdin", f);
+		if (f != stdin)
+			fclose(f);
+		/* report() names the line: keep the batch's name for it. */
+		ctl->batch_name = strcmp(name, "-") ? name : "stdin";
+	}
+	if (err)
+		report(ctl, err);
 	return err;
 }
 

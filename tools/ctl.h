@@ -3,6 +3,7 @@
 #define MNMAPCTL_CTL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 struct nl_sock;
 
@@ -40,7 +41,14 @@ int error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2
 void report(struct ctl *ctl, int err);
 int netns_enter(const char *path, int *back);
 int run_object(struct ctl *ctl, int argc, char **argv);
+void usage(void);
+int do_help(struct ctl *ctl, int argc, char **argv);
 int batch_run(struct ctl *ctl, const char *name);
+/*
+ * Apply a batch read from @f as batch_run does, without reporting: the
+ * failing line is ctl->batch_line, the reason ctl->errmsg.
+ */
+int batch_apply(struct ctl *ctl, const char *name, FILE *f);
 
 int do_host(struct ctl *ctl, int argc, char **argv);
 int do_endpoint(struct ctl *ctl, int argc, char **argv);

@@ -16,7 +16,7 @@
 static void endpoint_usage(void)
 {
 	fprintf(stderr,
-		"Usage: mnmapctl endpoint add NAME mac MAC { dev IFNAME | vtep ADDR [vni N] }\n"
+		"Usage: mnmapctl endpoint add NAME mac MAC { dev IFNAME | vtep ADDR [vni N] } [tenant T]\n"
 		"       mnmapctl endpoint set NAME [mac MAC] [dev IFNAME | vtep ADDR [vni N]]\n"
 		"       mnmapctl endpoint del NAME\n"
 		"       mnmapctl endpoint show [NAME]\n"
@@ -75,6 +75,7 @@ struct endpoint_args {
 	struct addr vtep;
 	uint64_t vni;
 	bool has_vni;
+	uint64_t tenant;	/* 0: none, nothing sent (works on every module) */
 };
 
 static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char **argv,
@@ -101,6 +102,9 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 			if (parse_uint(val, MNMAP_VNI_MAX, &a->vni))
 				return error(ctl, "%s: vni must be 0 to %u", what, MNMAP_VNI_MAX);
 			a->has_vni = true;
+		} else if (matches(key, "tenant")) {
+			if (parse_uint(val, MNMAP_VNI_MAX, &a->tenant))
+				return error(ctl, "%s: tenant must be 0 to %u", what, MNMAP_VNI_MAX);
 		} else {
 			return error(ctl, "%s: unknown keyword '%s'", what, key);
 		}
@@ -112,12 +116,42 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 	return 0;
 }
 
+/*
+ * An endpoint's tenant (issue 16) is sent only when nonzero, so that tenant
+ * 0 works on every module; a build whose uAPI lacks the attribute refuses a
+ * nonzero one clearly, at parse time (a batch names the line).
+ */
+static int check_tenant(struct ctl *ctl, const char *what, const struct endpoint_args *a)
+{
+#ifdef MNMAP_A_ENDPOINT_TENANT
+	(void)ctl;
+	(void)what;
+	(void)a;
+	return 0;
+#else
+	return a->tenant ? error(ctl, "%s: this mnmap has no endpoint tenants (tenant %u)",
+				 what, (unsigned int)a->tenant) : 0;
+#endif
+}
+
+static int put_tenant(struct nl_msg *msg, const struct endpoint_args *a)
+{
+#ifdef MNMAP_A_ENDPOINT_TENANT
+	return a->tenant && nla_put_u32(msg, MNMAP_A_ENDPOINT_TENANT, a->tenant);
+#else
+	(void)msg;
+	(void)a;
+	return 0;
+#endif
+}
+
 static int fill_endpoint(struct ctl *ctl, struct nl_msg *msg, void *arg)
 {
 	struct endpoint_args *a = arg;
 
 	(void)ctl;
-	if (nla_put_string(msg, MNMAP_A_ENDPOINT_NAME, a->name) ||
+	if (put_tenant(msg, a) ||
+	    nla_put_string(msg, MNMAP_A_ENDPOINT_NAME, a->name) ||
 	    (a->has_mac && nla_put(msg, MNMAP_A_ENDPOINT_MAC, 6, a->mac)) ||
 	    (a->has_dev && nla_put_u32(msg, MNMAP_A_ENDPOINT_IFINDEX, a->ifindex)) ||
 	    (a->vtep.family &&
@@ -152,6 +186,9 @@ static int endpoint_add(struct ctl *ctl, int argc, char **argv)
 		return error(ctl, "endpoint add: missing mac");
 	if (!a.has_dev && !a.vtep.family)
 		return error(ctl, "endpoint add: missing dev or vtep");
+	err = check_tenant(ctl, "endpoint add", &a);
+	if (err)
+		return err;
 	return add_object(ctl, MNMAP_CMD_ENDPOINT_NEW, MNMAP_A_ENDPOINT, fill_endpoint,
 			  &a, NULL);
 }
@@ -203,6 +240,9 @@ static int endpoint_set(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (argc == 1)
 		return error(ctl, "endpoint set: nothing to set");
+	err = check_tenant(ctl, "endpoint set", &a);
+	if (err)
+		return err;
 	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_SET, &a, false, NULL, NULL);
 }
 
