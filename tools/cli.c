@@ -16,7 +16,7 @@
 #include "parse.h"
 #include "print.h"
 
-void usage(void)
+void ctl_usage(void)
 {
 	fprintf(stderr,
 		"Usage: mnmapctl [OPTIONS] OBJECT COMMAND [ARGS...]\n"
@@ -58,7 +58,7 @@ int do_help(struct ctl *ctl, int argc, char **argv)
 	(void)ctl;
 	(void)argc;
 	(void)argv;
-	usage();
+	ctl_usage();
 	return 0;
 }
 
@@ -101,7 +101,7 @@ int run_object(struct ctl *ctl, int argc, char **argv)
 			print_end();
 		return err;
 	}
-	usage();
+	ctl_usage();
 	return error(ctl, "unknown object '%s'", argv[0]);
 }
 

@@ -41,7 +41,7 @@ int error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2
 void report(struct ctl *ctl, int err);
 int netns_enter(const char *path, int *back);
 int run_object(struct ctl *ctl, int argc, char **argv);
-void usage(void);
+void ctl_usage(void);
 int do_help(struct ctl *ctl, int argc, char **argv);
 int batch_run(struct ctl *ctl, const char *name);
 /*

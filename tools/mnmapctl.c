@@ -59,14 +59,14 @@ int main(int argc, char **argv)
 		case 'f': ctl.force = true; break;
 		case 'c': ctl.check_only = true; break;
 		case 'V': printf("mnmapctl " MNMAPCTL_VERSION "\n"); return 0;
-		case 'h': usage(); return 0;
-		default: usage(); return 2;
+		case 'h': ctl_usage(); return 0;
+		default: ctl_usage(); return 2;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (!batch && argc == 0) {
-		usage();
+		ctl_usage();
 		return 2;
 	}
 	if (ctl.netns && enter_netns(ctl.netns))
