@@ -118,8 +118,12 @@ static void setup(struct etcd *e, const char *path, const char *json, struct cur
 /* An HTTP error's reply is {"error": ..., "message": ..., "code": N}. */
 static int reply_error(struct etcd *e, long status, json_object *reply)
 {
-	json_object *msg = NULL;
+	json_object *msg = NULL, *inner;
 
+	/* A stream's error nests its message: {"error": {"message": ...}}. */
+	if (reply && json_object_object_get_ex(reply, "error", &inner) &&
+	    json_object_is_type(inner, json_type_object))
+		reply = inner;
 	if (reply && (json_object_object_get_ex(reply, "message", &msg) ||
 		      json_object_object_get_ex(reply, "error", &msg)))
 		snprintf(e->err, sizeof(e->err), "etcd: %s", json_object_get_string(msg));

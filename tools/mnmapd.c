@@ -138,11 +138,16 @@ static void write_status(struct daemon *d)
 	json_object_put(st);
 }
 
-/* Apply what changed; a failure of the whole batch needs a replace. */
+/*
+ * Apply what changed; a failure of the whole batch needs a replace. The
+ * status is written when the revision or the errors changed: a retry that
+ * changes nothing writes nothing (every host watches the status keys too).
+ */
 static int apply(struct daemon *d, bool replace, int64_t rev)
 {
 	char err[256];
 	size_t before = sync_errors(d->sync, NULL, NULL);
+	int64_t was = d->rev;
 
 	if (sync_apply(d->sync, replace, apply_batch, d, err, sizeof(err))) {
 		snprintf(d->last_error, sizeof(d->last_error), "%s", err);
@@ -151,9 +156,12 @@ static int apply(struct daemon *d, bool replace, int64_t rev)
 	}
 	d->last_error[0] = '\0';
 	d->rev = rev;
-	if (replace || sync_errors(d->sync, NULL, NULL) != before)
+	if (replace || sync_errors(d->sync, NULL, NULL) != before) {
 		sync_errors(d->sync, log_error, NULL);
-	write_status(d);
+		write_status(d);
+	} else if (rev != was) {
+		write_status(d);
+	}
 	return 0;
 }
 
@@ -193,8 +201,11 @@ static int ensure_host_key(struct daemon *d)
 	return err;
 }
 
-/* Feed a range's or a watch response's kvs to the model. */
-static int take_kv(struct daemon *d, json_object *kv, bool deleted)
+/*
+ * Feed a range's or a watch response's kvs to the model; *@relevant tells
+ * whether the key is one to apply (the hosts' status keys are not).
+ */
+static int take_kv(struct daemon *d, json_object *kv, bool deleted, bool *relevant)
 {
 	char *key, *value;
 	int err;
@@ -203,6 +214,8 @@ static int take_kv(struct daemon *d, json_object *kv, bool deleted)
 		log_msg("a key or value etcd sent is not base64: ignored");
 		return 0;
 	}
+	if (strncmp(key, STORE_PREFIX "status/", strlen(STORE_PREFIX "status/")))
+		*relevant = true;
 	err = sync_set(d->sync, key, deleted ? NULL : value);
 	free(key);
 	free(value);
@@ -213,6 +226,7 @@ static int take_kv(struct daemon *d, json_object *kv, bool deleted)
 static int full_sync(struct daemon *d)
 {
 	json_object *reply, *kvs, *header;
+	bool relevant = false;
 	int64_t rev;
 	int err = 0;
 
@@ -225,7 +239,7 @@ static int full_sync(struct daemon *d)
 	sync_reset(d->sync);
 	if (json_object_object_get_ex(reply, "kvs", &kvs))
 		for (size_t i = 0; i < json_object_array_length(kvs) && !err; i++)
-			err = take_kv(d, json_object_array_get_idx(kvs, i), false);
+			err = take_kv(d, json_object_array_get_idx(kvs, i), false, &relevant);
 	json_object_put(reply);
 	if (err || apply(d, true, rev))
 		return -1;
@@ -241,7 +255,7 @@ static int on_watch(void *arg, json_object *result)
 {
 	struct daemon *d = arg;
 	json_object *events, *ev, *kv, *type, *header;
-	bool deleted;
+	bool deleted, relevant = false;
 	int64_t rev;
 
 	if (json_i64(result, "compact_revision")) {
@@ -259,11 +273,16 @@ static int on_watch(void *arg, json_object *result)
 		ev = json_object_array_get_idx(events, i);
 		deleted = json_object_object_get_ex(ev, "type", &type) &&
 			  !strcmp(json_object_get_string(type), "DELETE");
-		if (json_object_object_get_ex(ev, "kv", &kv) && take_kv(d, kv, deleted))
+		if (json_object_object_get_ex(ev, "kv", &kv) && take_kv(d, kv, deleted, &relevant))
 			return WATCH_RESYNC;
 	}
 	json_object_object_get_ex(result, "header", &header);
 	rev = json_i64(header, "revision");
+	/* Only other hosts' reports: the table holds this revision already. */
+	if (!relevant) {
+		d->rev = rev;
+		return 0;
+	}
 	return apply(d, false, rev) ? WATCH_RESYNC : 0;
 }
 
@@ -309,7 +328,8 @@ static int session(struct daemon *d, int64_t *backoff)
 	d->last_keepalive = d->last_retry = now_ms();
 	rc = etcd_watch(d->watch, STORE_PREFIX, d->rev + 1, on_watch, on_tick, d);
 	if (rc < 0)
-		log_msg("%s", etcd_error(d->watch));
+		log_msg("the watch ended (%s): the table stays, a fresh read when etcd answers",
+			etcd_error(d->watch));
 	return rc;
 }
 
