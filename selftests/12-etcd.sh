@@ -294,6 +294,25 @@ test_restart_compacted() {
 	table ha | grep -q "map add $B2 tcp 8081 endpoint b2" || fail "ha missed the added map"
 	((before < rev)) || fail "no revision passed"
 	grep -q "replace" "$RUN/mnmapd-hb.log" || fail "hb's agent did not replace on start"
+
+	# Two writers at once on one map: both land, or one says conflict.
+	local w1 w2 rc1=0 rc2=0
+	in_ns router mnmapctl --etcd "$ETCD" map add "$B2" tcp 7001 endpoint b2 2> "$RUN/w1" &
+	w1=$!
+	in_ns router mnmapctl --etcd "$ETCD" map add "$B2" tcp 7001 endpoint a1 2> "$RUN/w2" &
+	w2=$!
+	wait "$w1" || rc1=$?
+	wait "$w2" || rc2=$?
+	((rc1 == 0)) || grep -q conflict "$RUN/w1" || fail "writer 1 failed unclearly: $(cat "$RUN/w1")"
+	((rc2 == 0)) || grep -q conflict "$RUN/w2" || fail "writer 2 failed unclearly: $(cat "$RUN/w2")"
+	rev=$(put endpoints/b2 '{"mac": "02:00:00:00:00:b2", "host": "hb", "dev": "h-b2"}')
+	converged "$rev"
+	if ((rc1 == 0)); then
+		table ha | grep -q "map add $B2 tcp 7001 endpoint b2" || fail "writer 1's change was lost"
+	fi
+	if ((rc2 == 0)); then
+		table ha | grep -q "map add $B2 tcp 7001 endpoint a1" || fail "writer 2's change was lost"
+	fi
 }
 
 test_malformed_etcd_away() {

@@ -388,6 +388,30 @@ static int txn(struct ctl *ctl, int cmd, bool replace)
 	return ctl_transact(ctl, msg, NULL, NULL);
 }
 
+/*
+ * --etcd: every line, in order, edits the store; the edit is one etcd
+ * transaction, redone from a fresh read when another writer came between.
+ */
+static int batch_store(struct ctl *ctl, struct batch *b, bool replace)
+{
+	int err = -EAGAIN;
+
+	for (int tries = 0; tries < STORE_TRIES && err == -EAGAIN; tries++) {
+		store_begin(ctl, tries);
+		err = (replace ? store_flush(ctl) : 0) ?:
+		      batch_pass(ctl, b, LINE_EMPTY, true) ?:
+		      batch_pass(ctl, b, LINE_AFTER, false);
+		if (!err) {
+			ctl->batch_line = 0;
+			err = store_commit(ctl);
+		}
+	}
+	if (err == -EAGAIN)
+		return error(ctl, "conflict: other writers changed the store %d times: nothing written",
+			     STORE_TRIES);
+	return err;
+}
+
 int batch_apply(struct ctl *ctl, const char *name, FILE *f)
 {
 	bool table = false, replace = false;
@@ -400,6 +424,10 @@ int batch_apply(struct ctl *ctl, const char *name, FILE *f)
 	      batch_check(ctl, &b, ctl->check_only);
 	if (err || ctl->check_only)
 		goto out;
+	if (ctl->store) {
+		err = batch_store(ctl, &b, replace);
+		goto out;
+	}
 	if (table) {
 		ctl->batch_line = 0;
 		err = txn(ctl, MNMAP_CMD_TXN_BEGIN, replace);
@@ -451,6 +479,8 @@ int do_flush(struct ctl *ctl, int argc, char **argv)
 	(void)argv;
 	if (argc > 0)
 		return error(ctl, "flush: unexpected '%s'", argv[0]);
+	if (ctl->store)
+		return ctl->dry_run ? 0 : store_flush(ctl);
 	if (ctl->dry_run || ctl->batch_name)
 		return 0;	/* in a batch: the transaction starts empty */
 	return txn(ctl, MNMAP_CMD_TXN_BEGIN, true) ?: txn(ctl, MNMAP_CMD_TXN_COMMIT, false);

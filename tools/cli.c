@@ -24,7 +24,7 @@ void ctl_usage(void)
 		"OBJECT := { endpoint | map | host | stats | monitor | save | flush |\n"
 		"            container | help }\n"
 		"`mnmapctl OBJECT help` shows an object's commands.\n"
-		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE |\n"
+		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE | --etcd URL |\n"
 		"             -c[heck] | -f[orce] | -V[ersion] | -h[elp] }\n");
 }
 
@@ -86,12 +86,31 @@ void report(struct ctl *ctl, int err)
 		fprintf(stderr, "mnmapctl: %s\n", why);
 }
 
+/* What --etcd writes to the store: the table's changes, save and flush. */
+static bool store_command(int argc, char **argv)
+{
+	static const char *const ok[][2] = {
+		{ "endpoint", "add" }, { "endpoint", "set" }, { "endpoint", "del" },
+		{ "map", "add" }, { "map", "del" }, { "host", "set" },
+		{ "save", NULL }, { "flush", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (!strcmp(argv[0], ok[i][0]) &&
+		    (!ok[i][1] || (argc > 1 && !strcmp(argv[1], ok[i][1]))))
+			return true;
+	return false;
+}
+
 /* Run one command line; the caller reports an error. */
 int run_object(struct ctl *ctl, int argc, char **argv)
 {
 	int err;
 
 	ctl->errmsg[0] = '\0';
+	if (ctl->store && argc > 0 && !store_command(argc, argv))
+		return error(ctl, "with --etcd: endpoint add|set|del, map add|del, host set gateway, "
+			     "save, flush");
 	for (const struct cmd *o = objects; o->name; o++) {
 		if (strcmp(o->name, argv[0]))
 			continue;

@@ -20,6 +20,8 @@ static void endpoint_usage(void)
 		"       mnmapctl endpoint set NAME [mac MAC] [dev IFNAME | vtep ADDR [vni N]]\n"
 		"       mnmapctl endpoint del NAME\n"
 		"       mnmapctl endpoint show [NAME]\n"
+		"With --etcd: endpoint { add | set } NAME mac MAC host HOST dev IFNAME\n"
+		"                      [tenant T] [state up|down] [vni N]\n"
 		"NAME: 1-64 characters of A-Za-z0-9_.:-\n");
 }
 
@@ -76,6 +78,9 @@ struct endpoint_args {
 	uint64_t vni;
 	bool has_vni;
 	uint64_t tenant;	/* 0: none, nothing sent (works on every module) */
+	bool has_tenant;
+	/* --etcd: the device is named on its host, not looked up here. */
+	const char *dev_name, *host, *state;
 };
 
 static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char **argv,
@@ -90,6 +95,18 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 			if (parse_mac(val, a->mac))
 				return error(ctl, "%s: invalid MAC '%s'", what, val);
 			a->has_mac = true;
+		} else if (matches(key, "dev") && ctl->store) {
+			if (strlen(val) >= IF_NAMESIZE || strchr(val, '#'))
+				return error(ctl, "%s: invalid device name '%s'", what, val);
+			a->dev_name = val;
+		} else if (matches(key, "host") && ctl->store) {
+			if (parse_name(val))
+				return error(ctl, "%s: invalid host name '%s'", what, val);
+			a->host = val;
+		} else if (matches(key, "state") && ctl->store) {
+			if (strcmp(val, "up") && strcmp(val, "down"))
+				return error(ctl, "%s: state is up or down", what);
+			a->state = val;
 		} else if (matches(key, "dev")) {
 			a->has_dev = true;
 			a->ifindex = strcmp(val, "none") ? if_nametoindex(val) : 0;
@@ -105,10 +122,14 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 		} else if (matches(key, "tenant")) {
 			if (parse_uint(val, MNMAP_VNI_MAX, &a->tenant))
 				return error(ctl, "%s: tenant must be 0 to %u", what, MNMAP_VNI_MAX);
+			a->has_tenant = true;
 		} else {
 			return error(ctl, "%s: unknown keyword '%s'", what, key);
 		}
 	}
+	if (ctl->store && a->vtep.family)
+		return error(ctl, "%s: with --etcd an endpoint is on a host: host NAME dev IFNAME",
+			     what);
 	if (a->has_dev && a->vtep.family)
 		return error(ctl, "%s: give dev or vtep, not both", what);
 	if (a->has_vni && !a->vtep.family)
@@ -173,6 +194,20 @@ static int endpoint_name(struct ctl *ctl, const char *what, int argc, char **arg
 	return 0;
 }
 
+/* The store's endpoint: what the words gave, the rest as it is. */
+static int endpoint_to_store(struct ctl *ctl, const struct endpoint_args *a, bool set)
+{
+	char mac[18];
+	struct store_endpoint ep = {
+		.name = a->name, .mac = a->has_mac ? mac_str(a->mac, mac) : NULL,
+		.dev = a->dev_name, .host = a->host, .state = a->state,
+		.tenant = a->tenant, .has_tenant = a->has_tenant,
+		.vni = a->vni, .has_vni = a->has_vni,
+	};
+
+	return ctl->dry_run ? 0 : store_endpoint(ctl, &ep, set);
+}
+
 static int endpoint_add(struct ctl *ctl, int argc, char **argv)
 {
 	struct endpoint_args a = { 0 };
@@ -184,6 +219,8 @@ static int endpoint_add(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (!a.has_mac)
 		return error(ctl, "endpoint add: missing mac");
+	if (ctl->store)
+		return endpoint_to_store(ctl, &a, false);
 	if (!a.has_dev && !a.vtep.family)
 		return error(ctl, "endpoint add: missing dev or vtep");
 	err = check_tenant(ctl, "endpoint add", &a);
@@ -240,6 +277,8 @@ static int endpoint_set(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (argc == 1)
 		return error(ctl, "endpoint set: nothing to set");
+	if (ctl->store)
+		return endpoint_to_store(ctl, &a, true);
 	err = check_tenant(ctl, "endpoint set", &a);
 	if (err)
 		return err;
@@ -256,6 +295,8 @@ static int endpoint_del(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (argc > 1)
 		return error(ctl, "endpoint del: unexpected '%s'", argv[1]);
+	if (ctl->store)
+		return ctl->dry_run ? 0 : store_endpoint_del(ctl, a.name);
 	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_DEL, &a, ctl->force, NULL, NULL);
 }
 

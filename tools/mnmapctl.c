@@ -33,6 +33,21 @@ static int enter_netns(const char *name)
 	return err;
 }
 
+/* One command line as one edit of the store, redone on a conflict. */
+static int store_run(struct ctl *ctl, int argc, char **argv)
+{
+	int err = -EAGAIN;
+
+	for (int tries = 0; tries < STORE_TRIES && err == -EAGAIN; tries++) {
+		store_begin(ctl, tries);
+		err = run_object(ctl, argc, argv) ?: store_commit(ctl);
+	}
+	if (err == -EAGAIN)
+		return error(ctl, "conflict: other writers changed the store %d times: nothing written",
+			     STORE_TRIES);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -44,8 +59,10 @@ int main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'c' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "etcd", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *etcd = NULL;
 	struct ctl ctl = { 0 };
 	const char *batch = NULL;
 	int opt, err;
@@ -60,6 +77,7 @@ int main(int argc, char **argv)
 		case 'c': ctl.check_only = true; break;
 		case 'V': printf("mnmapctl " MNMAPCTL_VERSION "\n"); return 0;
 		case 'h': ctl_usage(); return 0;
+		case 'E': etcd = optarg; break;
 		default: ctl_usage(); return 2;
 		}
 	}
@@ -77,8 +95,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mnmapctl: -c checks a batch: use it with -b FILE alone\n");
 		return 2;
 	}
+	if (etcd && ctl.netns) {
+		fprintf(stderr, "mnmapctl: --etcd writes the store, -n a namespace's table: not both\n");
+		return 2;
+	}
 	/* Checking needs no kernel: nothing is sent. */
-	err = ctl.check_only ? 0 : ctl_connect(&ctl);
+	err = etcd ? store_open(&ctl, etcd) : ctl.check_only ? 0 : ctl_connect(&ctl);
 	if (err) {
 		report(&ctl, err);
 		return 1;
@@ -86,10 +108,11 @@ int main(int argc, char **argv)
 	if (batch) {
 		err = batch_run(&ctl, batch);
 	} else {
-		err = run_object(&ctl, argc, argv);
+		err = etcd ? store_run(&ctl, argc, argv) : run_object(&ctl, argc, argv);
 		if (err)
 			report(&ctl, err);
 	}
+	store_close(&ctl);
 	ctl_close(&ctl);
 	return err ? 1 : 0;
 }
