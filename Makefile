@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-#   make              mnmap.ko for KVER (default: newest Debian 6.1) and mnmapctl
+#   make              mnmap.ko for KVER (default: newest Debian 6.1), mnmapctl and mnmapd
 #   make demo         boot the test VM and run the narrated demo
 #   make check        unit tests, style gates, kernel selftests on 6.1 and 6.12
 #   make check-debug  the kernel selftests on a KASAN/lockdep/kmemleak kernel
 #   make bench        benchmarks in the VM; report in bench/results/
-#   make install      install mnmap.ko for KVER, mnmapctl, man page, completion
+#   make install      install mnmap.ko for KVER, mnmapctl, mnmapd and its systemd unit,
+#                     man pages, completion
 #   make deps         install the Debian packages all of this needs
 #
 # DEBUG=1 builds the module with -DDEBUG (in-module self-tests at load).
@@ -57,6 +58,13 @@ install: module tools
 	install -D -m 0755 build/tools/mnmapctl $(DESTDIR)$(PREFIX)/sbin/mnmapctl
 	install -D -m 0644 Documentation/mnmapctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/mnmapctl.8
 	install -D -m 0644 tools/completion.bash $(DESTDIR)/usr/share/bash-completion/completions/mnmapctl
+	install -D -m 0755 build/tools/mnmapd $(DESTDIR)$(PREFIX)/sbin/mnmapd
+	install -D -m 0644 Documentation/mnmapd.8 $(DESTDIR)$(PREFIX)/share/man/man8/mnmapd.8
+	install -d $(DESTDIR)/lib/systemd/system
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' tools/mnmapd.service > $(DESTDIR)/lib/systemd/system/mnmapd.service
+	# The host's flags are the admin's: an existing file is kept.
+	test -e $(DESTDIR)/etc/default/mnmapd || \
+		install -D -m 0644 tools/mnmapd.default $(DESTDIR)/etc/default/mnmapd
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
 clean:

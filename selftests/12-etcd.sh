@@ -87,11 +87,16 @@ start_etcd() {
 	fail "etcd did not start: $(tail -5 "$RUN/etcd.log")"
 }
 
-stop_etcd() {
+# stop_pid FILE: end the process FILE names and wait until it is gone.
+stop_pid() {
 	local pid
-	pid=$(cat "$RUN/etcd.pid")
-	kill "$pid"
+	pid=$(cat "$1")
+	kill "$pid" 2> /dev/null || return 0
 	while kill -0 "$pid" 2> /dev/null; do sleep 0.1; done
+}
+
+stop_etcd() {
+	stop_pid "$RUN/etcd.pid"
 }
 
 start_agent() {
@@ -102,20 +107,14 @@ start_agent() {
 }
 
 stop_agent() {
-	local pid
-	pid=$(cat "$RUN/mnmapd-$1.pid")
-	kill "$pid"
-	while kill -0 "$pid" 2> /dev/null; do sleep 0.1; done
+	stop_pid "$RUN/mnmapd-$1.pid"
 }
 
 # The agents and etcd go with the case's namespaces.
 stop_all() {
-	local f pid
+	local f
 	for f in "$RUN"/*.pid; do
-		[[ -e $f ]] || continue
-		pid=$(cat "$f")
-		kill "$pid" 2> /dev/null || continue
-		while kill -0 "$pid" 2> /dev/null; do sleep 0.1; done
+		[[ -e $f ]] && stop_pid "$f"
 	done
 	rm -rf "$RUN"
 	return 0
@@ -193,10 +192,6 @@ fleet() {
 	serve b1 81
 	serve b2 80
 	wait_port a1 80 && wait_port b1 81 && wait_port b2 80
-}
-
-who() {
-	in_ns "$1" ncat -w 3 --recv-only "$2" "$3" 2> /dev/null || true
 }
 
 # table HOST: HOST's mnmap table as mnmapctl save writes it.
