@@ -30,10 +30,10 @@ CONVERGE_S=60
 
 declare -A UPLINK=([gw]=203.0.113 [ha]=203.0.114 [hb]=203.0.115 [etcd]=203.0.116)
 
-# gateway PATH JSON: a call to etcd's JSON gateway (curl starts much
-# faster than etcdctl under TCG).
+# gateway PATH JSON: a call to etcd's JSON gateway, from the operator's
+# link (curl starts much faster than etcdctl under TCG).
 gateway() {
-	in_ns router curl -sf --max-time 10 -X POST "$ETCD/v3/$1" -d "$2"
+	curl -sf --max-time 10 -X POST "$ETCD/v3/$1" -d "$2"
 }
 
 b64() {
@@ -53,6 +53,12 @@ del() {
 status_of() {
 	gateway kv/range "{\"key\": \"$(b64 "$P/status/$1")\"}" | jq -r '.kvs[0].value // empty' |
 		base64 -d
+}
+
+# mark WHAT: elapsed seconds in the case's log (shown when it fails).
+mark() {
+	echo "# ${SECONDS}s: $*" >&2
+	[[ $* != end || -z ${ETCD_TIMES:-} ]] || fail "ETCD_TIMES: fail to show the marks"
 }
 
 # converged REV [HOST...]: each host's mnmapd reports revision REV or later.
@@ -141,7 +147,8 @@ host() {
 	in_ns "$h" sysctl -qw net.ipv4.conf.vx0.rp_filter=0
 }
 
-# container NAME HOST ADDR MAC FIRST LAST: a container and its keys.
+# container NAME HOST ADDR MAC FIRST LAST: a container, and its lines of
+# the fleet's batch.
 container() {
 	local name=$1 h=$2 addr=$3 mac=$4 first=$5 last=$6
 	ns "$name"
@@ -149,9 +156,21 @@ container() {
 	ip -n "$h" link set "h-$name" up
 	in_ns "$h" sysctl -qw "net.ipv4.conf.h-$name.rp_filter=0"
 	ip -n "$name" link set eth0 address "$mac"
-	put "endpoints/$name" "{\"mac\": \"$mac\", \"host\": \"$h\", \"dev\": \"h-$name\"}" > /dev/null
-	put "maps/0/$addr/tcp/$first-$last" "{\"endpoints\": [{\"name\": \"$name\"}]}" > /dev/null
-	put "maps/0/$addr/udp/$first-$last" "{\"endpoints\": [{\"name\": \"$name\"}]}" > /dev/null
+	cat >> "$RUN/fleet.batch" <<-EOF
+	endpoint add $name mac $mac host $h dev h-$name
+	map add $addr tcp $first-$last endpoint $name
+	map add $addr udp $first-$last endpoint $name
+	EOF
+}
+
+# The operator: this namespace, on the provider network, writes the store.
+operator() {
+	ip link add op0 type veth peer name r-op netns router
+	ip addr add 203.0.117.2/24 dev op0
+	ip link set op0 up
+	ip route add 203.0.116.0/24 via 203.0.117.1
+	ip -n router addr add 203.0.117.1/24 dev r-op
+	ip -n router link set r-op up
 }
 
 map_key() {
@@ -161,10 +180,12 @@ map_key() {
 # The fleet: etcd, three hosts with their agents, the containers' keys,
 # then each container configured by its host once the maps are there.
 fleet() {
+	mkdir -p "$RUN"
 	ns client router gw ha hb etcd
 	client_and_router
 	uplink etcd
 	for h in "${HOSTS[@]}"; do host "$h"; done
+	operator
 	ip -n router route add 198.51.100.0/24 dev r-gw
 	in_ns router nft -f - <<-'EOF'
 	table inet provider {
@@ -174,17 +195,25 @@ fleet() {
 		}
 	}
 	EOF
+	mark topology
 	start_etcd
-	put config '{"gateway": "203.0.113.2"}' > /dev/null
+	mark etcd
+	# The whole layout in one etcd transaction, with the grammar.
+	echo "host set gateway 203.0.113.2" > "$RUN/fleet.batch"
 	container a1 ha "$SHARED" 02:00:00:00:00:a1 20000 29999
 	container b1 hb "$SHARED" 02:00:00:00:00:b1 30000 39999
 	container b2 hb "$B2" 02:00:00:00:00:b2 40000 49999
-	map_key "$SHARED" 80 a1 > /dev/null
-	map_key "$SHARED" 81 b1 > /dev/null
-	map_key "$B2" 80 b2 > /dev/null
+	cat >> "$RUN/fleet.batch" <<-EOF
+	map add $SHARED tcp 80 endpoint a1
+	map add $SHARED tcp 81 endpoint b1
+	map add $B2 tcp 80 endpoint b2
+	EOF
+	mnmapctl --etcd "$ETCD" -b "$RUN/fleet.batch"
+	mark keys
 	for h in "${HOSTS[@]}"; do start_agent "$h"; done
 	# The agents register their hosts; endpoints elsewhere wait for them.
 	converged "$(map_key "$SHARED" 8080 a1)"
+	mark converged
 	mnmapctl -n ha container setup a1 endpoint a1
 	mnmapctl -n hb container setup b1 endpoint b1
 	mnmapctl -n hb container setup b2 endpoint b2
@@ -192,6 +221,7 @@ fleet() {
 	serve b1 81
 	serve b2 80
 	wait_port a1 80 && wait_port b1 81 && wait_port b2 80
+	mark fleet
 }
 
 # table HOST: HOST's mnmap table as mnmapctl save writes it.
@@ -240,6 +270,7 @@ test_fleet() {
 	[[ $(who b2 "$CLIENT" 7000) == out ]] || fail "b2 -> outside from its port block"
 	[[ $(who a1 "$CLIENT" 7000) == out ]] || fail "a1 -> outside from its port block"
 
+	mark traffic
 	# a1 moves to hb during a download: its link goes to hb, one write
 	# says so, and every host follows.
 	map_key "$SHARED" 8080 a1 > /dev/null
@@ -252,7 +283,9 @@ test_fleet() {
 	in_ns hb sysctl -qw net.ipv4.conf.h-a1.rp_filter=0
 	rev=$(put endpoints/a1 '{"mac": "02:00:00:00:00:a1", "host": "hb", "dev": "h-a1"}')
 	converged "$rev"
+	mark moved
 	wait "$dl" || fail "the download broke during the move"
+	mark downloaded
 	(($(stat -c %s "$RUN/got") == 100 * 32768)) ||
 		fail "the download got $(stat -c %s "$RUN/got") bytes of $((100 * 32768))"
 	table gw | grep -q "endpoint add a1 mac 02:00:00:00:00:a1 vtep 203.0.115.2" ||
@@ -264,6 +297,7 @@ test_fleet() {
 	[[ $(who client "$SHARED" 80) == a1 ]] || fail "client -> a1 after the move"
 	[[ $(who b1 "$SHARED" 80) == a1 ]] || fail "b1 -> a1, now on its host"
 	[[ $(who a1 "$CLIENT" 7000) == out ]] || fail "a1 -> outside from hb"
+	mark end
 }
 
 test_restart_compacted() {
@@ -292,9 +326,9 @@ test_restart_compacted() {
 
 	# Two writers at once on one map: both land, or one says conflict.
 	local w1 w2 rc1=0 rc2=0
-	in_ns router mnmapctl --etcd "$ETCD" map add "$B2" tcp 7001 endpoint b2 2> "$RUN/w1" &
+	mnmapctl --etcd "$ETCD" map add "$B2" tcp 7001 endpoint b2 2> "$RUN/w1" &
 	w1=$!
-	in_ns router mnmapctl --etcd "$ETCD" map add "$B2" tcp 7001 endpoint a1 2> "$RUN/w2" &
+	mnmapctl --etcd "$ETCD" map add "$B2" tcp 7001 endpoint a1 2> "$RUN/w2" &
 	w2=$!
 	wait "$w1" || rc1=$?
 	wait "$w2" || rc2=$?
@@ -308,11 +342,12 @@ test_restart_compacted() {
 	if ((rc2 == 0)); then
 		table ha | grep -q "map add $B2 tcp 7001 endpoint a1" || fail "writer 2's change was lost"
 	fi
+	mark restart
+	malformed_etcd_away
+	mark end
 }
 
-test_malformed_etcd_away() {
-	trap stop_all EXIT
-	fleet
+malformed_etcd_away() {
 	local rev
 	# Unappliable keys: reported by every host or by the one they fail on,
 	# skipped; what comes after still applies.
@@ -332,7 +367,7 @@ test_malformed_etcd_away() {
 	status_of hb | jq -e '.errors[] | select(.key == "/mnmap/v1/endpoints/t5")' > /dev/null ||
 		fail "hb did not report the tenant it cannot apply: $(status_of hb)"
 	grep -q "endpoints/bad" "$RUN/mnmapd-ha.log" || fail "ha did not log the malformed value"
-	in_ns router mnmapd --etcd "$ETCD" --status > "$RUN/fleet"
+	mnmapd --etcd "$ETCD" --status > "$RUN/fleet"
 	grep -Eq "^ha revision [0-9]+ errors 3 " "$RUN/fleet" ||
 		fail "mnmapd --status: $(cat "$RUN/fleet"); ha: $(status_of ha)"
 	grep -q "endpoints/ghost" "$RUN/fleet" || fail "mnmapd --status does not list ha's errors"
@@ -351,6 +386,5 @@ test_malformed_etcd_away() {
 }
 
 run_test "three hosts from etcd: outside and container traffic, a move during a download" test_fleet
-run_test "an agent restarted after changes and a compaction converges, deletions included" test_restart_compacted
-run_test "malformed keys reported and skipped; etcd away keeps the tables, back applies" test_malformed_etcd_away
+run_test "an agent restarted after changes and a compaction converges, deletions included; two writers; malformed keys reported and skipped; etcd away keeps the tables, back applies" test_restart_compacted
 finish
