@@ -22,6 +22,7 @@
 struct etcd {
 	char *url;
 	CURL *curl;
+	long timeout_ms;
 	char err[256];
 };
 
@@ -51,6 +52,7 @@ struct etcd *etcd_new(const char *url)
 		return NULL;
 	e->url = strdup(url);
 	e->curl = curl_easy_init();
+	e->timeout_ms = CALL_TIMEOUT_MS;
 	if (!e->url || !e->curl) {
 		etcd_free(e);
 		return NULL;
@@ -59,6 +61,11 @@ struct etcd *etcd_new(const char *url)
 	if (e->url[0] && e->url[strlen(e->url) - 1] == '/')
 		e->url[strlen(e->url) - 1] = '\0';
 	return e;
+}
+
+void etcd_set_timeout(struct etcd *e, long ms)
+{
+	e->timeout_ms = ms;
 }
 
 void etcd_free(struct etcd *e)
@@ -143,7 +150,7 @@ int etcd_call(struct etcd *e, const char *path, json_object *body, json_object *
 	*out = NULL;
 	setup(e, path, json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), hdrs, &b);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, (long)CALL_TIMEOUT_MS);
+	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, e->timeout_ms);
 	rc = curl_easy_perform(e->curl);
 	curl_slist_free_all(hdrs);
 	if (rc != CURLE_OK) {

@@ -13,6 +13,8 @@
 struct etcd;
 
 struct etcd *etcd_new(const char *url);
+/* How long a unary call may take (default 60 s: a large range under TCG). */
+void etcd_set_timeout(struct etcd *e, long ms);
 void etcd_free(struct etcd *e);
 /* Why the last call failed. */
 const char *etcd_error(const struct etcd *e);

@@ -40,6 +40,7 @@ struct daemon {
 	const char *vtep;
 	struct etcd *etcd;	/* unary calls */
 	struct etcd *watch;	/* the watch stream, alongside */
+	struct etcd *beat;	/* the lease's keepalive: quick to say etcd is away */
 	struct ctl ctl;
 	struct sync *sync;
 	int64_t rev;		/* the store's revision the kernel holds */
@@ -298,8 +299,8 @@ static int on_tick(void *arg)
 
 	if (now - d->last_keepalive >= KEEPALIVE_MS) {
 		d->last_keepalive = now;
-		if (etcd_lease_keepalive(d->etcd, d->lease)) {
-			log_msg("%s: etcd away, the table stays as it is", etcd_error(d->etcd));
+		if (etcd_lease_keepalive(d->beat, d->lease)) {
+			log_msg("%s: etcd away, the table stays as it is", etcd_error(d->beat));
 			return WATCH_AWAY;
 		}
 	}
@@ -452,8 +453,10 @@ int main(int argc, char **argv)
 	}
 	d.etcd = etcd_new(url);
 	d.watch = etcd_new(url);
-	if (!d.etcd || !d.watch)
+	d.beat = etcd_new(url);
+	if (!d.etcd || !d.watch || !d.beat)
 		return 1;
+	etcd_set_timeout(d.beat, KEEPALIVE_MS);
 	if (status)
 		return print_status(d.etcd);
 	snprintf(plumbing, sizeof(plumbing), "%s%s%s%s%s", uplink ? "uplink " : "", uplink ?: "",
