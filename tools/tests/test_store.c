@@ -3,6 +3,9 @@
  * Unit tests of the store's keys, their translation into the grammar and
  * mnmapd's diffing (with a fake kernel that records each batch), as TAP.
  */
+#define TAP_NAME "store"
+#include "tap.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +13,6 @@
 #include "base64.h"
 #include "store.h"
 #include "sync.h"
-
-static int num, failed;
-
-static void check(int cond, const char *what)
-{
-	num++;
-	if (!cond)
-		failed++;
-	printf("%sok %d - store: %s\n", cond ? "" : "not ", num, what);
-}
 
 static void test_base64(void)
 {
