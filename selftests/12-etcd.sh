@@ -326,6 +326,23 @@ test_restart_compacted() {
 	table ha | grep -q "map add $B2 tcp 8081 endpoint b2" || fail "ha missed the added map"
 	((before < rev)) || fail "no revision passed"
 	grep -q "replace" "$RUN/mnmapd-hb.log" || fail "hb's agent did not replace on start"
+	mark restart
+
+	# hb cut off from etcd, its agent running: a deletion and a compaction
+	# meanwhile; back, its fresh read deletes too.
+	ip -n hb link set eth0 down
+	for _ in $(seq 100); do
+		grep -Eq "etcd away|the watch ended" "$RUN/mnmapd-hb.log" && break
+		sleep 0.2
+	done
+	grep -Eq "etcd away|the watch ended" "$RUN/mnmapd-hb.log" || fail "hb's agent did not notice the cut"
+	rev=$(del "maps/0/$B2/tcp/8081")
+	gateway kv/compaction "{\"revision\": $rev}" > /dev/null
+	ip -n hb link set eth0 up
+	ip -n hb route add default via "${UPLINK[hb]}.1"
+	converged "$rev" hb
+	table hb | grep -q "map add $B2 tcp 8081 " && fail "hb kept a map deleted while it was cut off"
+	mark cut
 
 	# Two writers at once on one map: both land, or one says conflict.
 	local w1 w2 rc1=0 rc2=0
