@@ -11,6 +11,7 @@
 Prints one "name value" line per figure (milliseconds, or per second).
 """
 import base64
+import calendar
 import json
 import re
 import statistics
@@ -53,8 +54,8 @@ def applied(logs):
         for line in open(log):
             m = re.match(r"mnmapd (\d+:\d+:\d+)\.(\d+): revision (\d+) applied", line)
             if m:
-                t = time.mktime(time.strptime(day + " " + m[1], "%Y-%m-%d %H:%M:%S"))
-                revs[int(m[3])] = t - time.timezone + int(m[2]) / 1000
+                t = calendar.timegm(time.strptime(day + " " + m[1], "%Y-%m-%d %H:%M:%S"))
+                revs[int(m[3])] = t + int(m[2]) / 1000
         seen.append(revs)
     return seen
 

@@ -285,6 +285,27 @@ int etcd_range_prefix(struct etcd *e, const char *prefix, int64_t rev, bool keys
 	return err;
 }
 
+int etcd_range_page(struct etcd *e, const char *prefix, const char *from, int64_t rev,
+		    int64_t limit, json_object **out)
+{
+	json_object *req = json_object_new_object();
+	char *k;
+	int err;
+
+	etcd_prefix_fields(req, prefix);
+	if (from) {
+		k = b64_encode(from, strlen(from));
+		json_object_object_add(req, "key", json_object_new_string(k ?: ""));
+		free(k);
+	}
+	if (rev)
+		json_object_object_add(req, "revision", json_object_new_int64(rev));
+	json_object_object_add(req, "limit", json_object_new_int64(limit));
+	err = etcd_call(e, "kv/range", req, out);
+	json_object_put(req);
+	return err;
+}
+
 int etcd_put(struct etcd *e, const char *key, const char *value, int64_t lease)
 {
 	json_object *req = json_object_new_object(), *reply;

@@ -28,6 +28,12 @@ int etcd_call(struct etcd *e, const char *path, json_object *body, json_object *
 /* Ranges: the keys under @prefix (a whole prefix) at @rev (0: newest). */
 int etcd_range_prefix(struct etcd *e, const char *prefix, int64_t rev, bool keys_only,
 		      json_object **out);
+/*
+ * One page of a prefix's range, from key @from (NULL: its start) at @rev,
+ * at most @limit keys; "more" in the reply says whether pages follow.
+ */
+int etcd_range_page(struct etcd *e, const char *prefix, const char *from, int64_t rev,
+		    int64_t limit, json_object **out);
 int etcd_put(struct etcd *e, const char *key, const char *value, int64_t lease);
 int64_t etcd_lease_grant(struct etcd *e, int ttl);
 int etcd_lease_keepalive(struct etcd *e, int64_t lease);

@@ -34,6 +34,7 @@
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 2000
 #define STATUS_ERRORS_MAX 100
+#define SYNC_PAGE 10000		/* keys per page of a fresh read */
 
 struct daemon {
 	const char *host;
@@ -47,6 +48,7 @@ struct daemon {
 	int64_t lease;
 	int64_t last_keepalive, last_retry;
 	char last_error[256];	/* of the last apply that failed whole */
+	int64_t page;		/* keys per page of a fresh read */
 };
 
 static void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -223,26 +225,62 @@ static int take_kv(struct daemon *d, json_object *kv, bool deleted, bool *releva
 	return err;
 }
 
-/* The whole prefix at one revision, published as one replace. */
-static int full_sync(struct daemon *d)
+/*
+ * One page of the prefix into the model; *@from becomes the key after its
+ * last (a key plus a NUL byte is the next possible one), NULL at the end.
+ */
+static int read_page(struct daemon *d, int64_t *rev, char **from)
 {
-	json_object *reply, *kvs, *header;
-	bool relevant = false;
-	int64_t rev;
+	json_object *reply, *kvs, *header, *more;
+	bool relevant = false, last;
+	char *key = NULL, *value = NULL;
 	int err = 0;
+	size_t n;
 
-	if (etcd_range_prefix(d->etcd, STORE_PREFIX, 0, false, &reply)) {
+	if (etcd_range_page(d->etcd, STORE_PREFIX, *from, *rev, d->page, &reply)) {
 		log_msg("cannot read the store: %s", etcd_error(d->etcd));
 		return -1;
 	}
 	json_object_object_get_ex(reply, "header", &header);
-	rev = json_i64(header, "revision");
-	sync_reset(d->sync);
-	if (json_object_object_get_ex(reply, "kvs", &kvs))
-		for (size_t i = 0; i < json_object_array_length(kvs) && !err; i++)
-			err = take_kv(d, json_object_array_get_idx(kvs, i), false, &relevant);
+	if (!*rev)
+		*rev = json_i64(header, "revision");
+	n = json_object_object_get_ex(reply, "kvs", &kvs) ? json_object_array_length(kvs) : 0;
+	for (size_t i = 0; i < n && !err; i++)
+		err = take_kv(d, json_object_array_get_idx(kvs, i), false, &relevant);
+	last = !json_object_object_get_ex(reply, "more", &more) || !json_object_get_boolean(more);
+	free(*from);
+	*from = NULL;
+	if (!last && n && !kv_decode(json_object_array_get_idx(kvs, n - 1), &key, &value)) {
+		/* The key after: the last one with a NUL, written as its successor. */
+		*from = malloc(strlen(key) + 2);
+		if (*from) {
+			strcpy(*from, key);
+			strcat(*from, "\x01");	/* no key of the layout holds a byte below space */
+		}
+	}
+	free(key);
+	free(value);
 	json_object_put(reply);
-	if (err || apply(d, true, rev))
+	return err ?: (!last && !*from) ? -1 : 0;
+}
+
+/*
+ * The whole prefix at one revision (in pages, so that a large store never
+ * makes one huge reply), published as one replace.
+ */
+static int full_sync(struct daemon *d)
+{
+	char *from = NULL;
+	int64_t rev = 0;
+
+	sync_reset(d->sync);
+	do {
+		if (read_page(d, &rev, &from)) {
+			free(from);
+			return -1;
+		}
+	} while (from);
+	if (apply(d, true, rev))
 		return -1;
 	log_msg("revision %lld applied as a replace (%zu keys)", (long long)rev,
 		sync_count(d->sync));
@@ -451,6 +489,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mnmapd: invalid vtep address '%s'\n", d.vtep);
 		return 2;
 	}
+	/* MNMAPD_SYNC_PAGE: small pages, so that tests read a small store in many. */
+	d.page = getenv("MNMAPD_SYNC_PAGE") ? atoll(getenv("MNMAPD_SYNC_PAGE")) : SYNC_PAGE;
+	if (d.page < 1)
+		d.page = SYNC_PAGE;
 	d.etcd = etcd_new(url);
 	d.watch = etcd_new(url);
 	d.beat = etcd_new(url);
