@@ -17,6 +17,7 @@ import re
 import statistics
 import sys
 import time
+import urllib.error
 import urllib.request
 
 PREFIX = "/mnmap/v1/"
@@ -83,11 +84,19 @@ def converge(url, n, logs):
         print("p99_ms %.0f" % (lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000))
 
 
-def fill(url, n):
-    for first in range(0, n, 1000):
+def fill(url, n, chunk=250):
+    for first in range(0, n, chunk):
         ops = [{"request_put": {"key": b64(PREFIX + map_key(i)), "value": b64(json.dumps(MAP))}}
-               for i in range(first, min(n, first + 1000))]
-        call(url, "kv/txn", {"success": ops})
+               for i in range(first, min(n, first + chunk))]
+        for attempt in range(10):
+            try:
+                call(url, "kv/txn", {"success": ops})
+                break
+            except urllib.error.HTTPError:
+                # Under TCG etcd may time a request out (503): again, later.
+                time.sleep(1 + attempt)
+        else:
+            raise SystemExit("etcd refused the fill at map %d" % first)
 
 
 def rate(url, n):

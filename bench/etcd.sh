@@ -47,7 +47,7 @@ ip route add 203.0.116.0/24 via 203.0.120.1
 ip -n eb-router addr add 203.0.120.1/24 dev r-op
 ip -n eb-router link set r-op up
 
-# Transactions of 1000 puts fill the store for the full sync.
+# Transactions of 250 puts fill the store for the full sync.
 ip netns exec eb-etcd etcd --data-dir "$work/etcd" --listen-client-urls "$url" \
 	--advertise-client-urls "$url" --listen-peer-urls http://127.0.0.1:2380 \
 	--max-txn-ops 1000 --quota-backend-bytes 4294967296 > "$work/etcd.log" 2>&1 &
@@ -72,6 +72,17 @@ agent hc 203.0.115.2
 sleep 5
 "$here/etcd.py" "$url" converge "$n" "$work/ha.log" "$work/hb.log" "$work/hc.log" > "$work/conv"
 "$here/etcd.py" "$url" rate 200 > "$work/rate"
+v() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+echo "## mnmapd: convergence from etcd"
+echo
+echo "Three hosts with mnmapd and an etcd-server $(etcd --version | awk 'NR == 1 { print $3 }')"
+echo "in namespaces behind a router. One write of a map key -> the change"
+echo "committed in all three hosts' kernel tables ($(v converged "$work/conv") of $n writes):"
+echo
+echo "| | median | p99 |"
+echo "|---|---|---|"
+echo "| one etcd write -> all three tables | $(v median_ms "$work/conv") ms | $(v p99_ms "$work/conv") ms |"
+echo
 
 # Full sync: hc's agent stopped, the store filled, the agent started.
 kill "${pids[-1]}"
@@ -89,20 +100,11 @@ done
 t3=$(date +%s.%N)
 maps=$(ip netns exec eb-hc mnmapctl save | grep -c '^map add' || true)
 
-v() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
-echo "## mnmapd: convergence from etcd"
-echo
-echo "Three hosts with mnmapd and an etcd-server $(etcd --version | awk 'NR == 1 { print $3 }')"
-echo "in namespaces behind a router. One write of a map key -> the change"
-echo "committed in all three hosts' kernel tables ($(v converged "$work/conv") of $n writes):"
-echo
-echo "| | median | p99 |"
-echo "|---|---|---|"
-echo "| one etcd write -> all three tables | $(v median_ms "$work/conv") ms | $(v p99_ms "$work/conv") ms |"
+echo "etcd's own rate here: $(v puts_per_s "$work/rate") puts/s one after another through"
+echo "its gateway (each write above is one of them)."
 echo
 echo "Full sync: $m maps written to the store in $(echo "$t1 - $t0" | bc) s; one host's"
 echo "mnmapd started -> its replace transaction in: $(printf '%.1f' "$(echo "$t3 - $t2" | bc)") s"
-echo "($maps maps in its table). etcd's own rate here: $(v puts_per_s "$work/rate") puts/s one"
-echo "after another through its gateway (each mnmapd write above is one of them)."
-echo "The first packet after a write (the issue's second figure) is not measured yet."
+echo "($maps maps in its table). The first packet after a write (the issue's second"
+echo "figure) is not measured yet."
 echo
