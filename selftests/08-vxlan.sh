@@ -28,11 +28,6 @@ servers() {
 	wait_port a1 80 && wait_port b1 81 && wait_port b2 80
 }
 
-# who NS ADDR PORT: the name of the container that answers NS there.
-who() {
-	in_ns "$1" ncat -w 3 --recv-only "$2" "$3" 2>/dev/null || true
-}
-
 # stat HOST JQ-FILTER: a counter of HOST's mnmap.
 stat() {
 	mnmapctl -n "$1" -j stats show | jq "$2"

@@ -100,11 +100,6 @@ tenant_topology() {
 	wait_port s1 80 && wait_port s2 80
 }
 
-# who NS ADDR PORT: the name of the container that answers NS there.
-who() {
-	in_ns "$1" ncat -w 3 --recv-only "$2" "$3" 2>/dev/null || true
-}
-
 # packets HOST ENDPOINT: what HOST's mnmap delivered to ENDPOINT.
 packets() {
 	mnmapctl -n "$1" -j stats show endpoint "$2" | jq '.endpoints[0].stats.packets'

@@ -122,6 +122,11 @@ serve() {
 	in_ns "$1" ncat -lk -p "$2" -c "echo $1" &
 }
 
+# who NS ADDR PORT: the name of the container that answers NS there.
+who() {
+	in_ns "$1" ncat -w 3 --recv-only "$2" "$3" 2>/dev/null || true
+}
+
 wait_port() {
 	for _ in $(seq 50); do
 		in_ns "$1" ss -ltn | grep ":$2 " > /dev/null && return 0

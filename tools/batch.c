@@ -271,23 +271,22 @@ static void batch_free(struct batch *b)
 	free(b->kinds);
 }
 
-static int batch_read(struct ctl *ctl, const char *name, struct batch *b)
+static int batch_read(FILE *f, struct batch *b)
 {
-	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
 	char *line = NULL;
 	size_t cap = 0;
 	int cap_lines = 0;
 
-	if (!f)
-		return error(ctl, "cannot open '%s': %s", name, strerror(errno));
 	while (getline(&line, &cap, f) > 0) {
 		if (b->n == cap_lines) {
 			char **lines;
 
 			cap_lines = cap_lines ? 2 * cap_lines : 1024;
 			lines = realloc(b->lines, cap_lines * sizeof(*lines));
-			if (!lines)
-				break;
+			if (!lines) {
+				free(line);
+				return -ENOMEM;
+			}
 			b->lines = lines;
 		}
 		b->lines[b->n++] = line;
@@ -295,8 +294,6 @@ static int batch_read(struct ctl *ctl, const char *name, struct batch *b)
 		cap = 0;
 	}
 	free(line);
-	if (f != stdin)
-		fclose(f);
 	return 0;
 }
 
@@ -434,17 +431,46 @@ static int txn(struct ctl *ctl, int cmd, bool replace)
 	return ctl_transact(ctl, msg, NULL, NULL);
 }
 
-int batch_run(struct ctl *ctl, const char *name)
+/*
+ * --etcd: every line, in order, edits the store; the edit is one etcd
+ * transaction, redone from a fresh read when another writer came between.
+ */
+static int batch_store(struct ctl *ctl, struct batch *b, bool replace)
+{
+	int err = -EAGAIN;
+
+	for (int tries = 0; tries < STORE_TRIES && err == -EAGAIN; tries++) {
+		store_begin(ctl, tries);
+		err = (replace ? store_flush(ctl) : 0) ?:
+		      batch_pass(ctl, b, LINE_EMPTY, true) ?:
+		      batch_pass(ctl, b, LINE_AFTER, false);
+		if (!err) {
+			ctl->batch_line = 0;
+			err = store_commit(ctl);
+		}
+	}
+	if (err == -EAGAIN)
+		return error(ctl, "conflict: other writers changed the store %d times: nothing written",
+			     STORE_TRIES);
+	return err;
+}
+
+int batch_apply(struct ctl *ctl, const char *name, FILE *f)
 {
 	bool table = false, replace = false;
 	struct batch b = { 0 };
 	int err;
 
-	ctl->batch_name = strcmp(name, "-") ? name : "stdin";
-	err = batch_read(ctl, name, &b) ?: batch_classify(ctl, &b, &table, &replace) ?:
+	ctl->batch_name = name;
+	ctl->batch_line = 0;
+	err = batch_read(f, &b) ?: batch_classify(ctl, &b, &table, &replace) ?:
 	      batch_check(ctl, &b, ctl->check_only);
 	if (err || ctl->check_only)
 		goto out;
+	if (ctl->store) {
+		err = batch_store(ctl, &b, replace);
+		goto out;
+	}
 	if (table) {
 		ctl->batch_line = 0;
 		err = txn(ctl, MNMAP_CMD_TXN_BEGIN, replace);
@@ -465,10 +491,28 @@ int batch_run(struct ctl *ctl, const char *name)
 	if (!err)
 		err = batch_pass(ctl, &b, LINE_AFTER, false);
 out:
-	if (err)
-		report(ctl, err);
 	pending_free(ctl);
 	batch_free(&b);
+	ctl->batch_name = NULL;
+	return err;
+}
+
+int batch_run(struct ctl *ctl, const char *name)
+{
+	FILE *f = strcmp(name, "-") ? fopen(name, "r") : stdin;
+	int err;
+
+	if (!f) {
+		err = error(ctl, "cannot open '%s': %s", name, strerror(errno));
+	} else {
+		err = batch_apply(ctl, strcmp(name, "-") ? name : "stdin", f);
+		if (f != stdin)
+			fclose(f);
+		/* report() names the line: keep the batch's name for it. */
+		ctl->batch_name = strcmp(name, "-") ? name : "stdin";
+	}
+	if (err)
+		report(ctl, err);
 	return err;
 }
 
@@ -478,6 +522,8 @@ int do_flush(struct ctl *ctl, int argc, char **argv)
 	(void)argv;
 	if (argc > 0)
 		return error(ctl, "flush: unexpected '%s'", argv[0]);
+	if (ctl->store)
+		return ctl->dry_run ? 0 : store_flush(ctl);
 	if (ctl->dry_run || ctl->batch_name)
 		return 0;	/* in a batch: the transaction starts empty */
 	return txn(ctl, MNMAP_CMD_TXN_BEGIN, true) ?: txn(ctl, MNMAP_CMD_TXN_COMMIT, false);

@@ -4,7 +4,7 @@ _mnmapctl() {
 	local cur=${COMP_WORDS[COMP_CWORD]} i obj= cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		-n|--netns|-b|--batch) ((i++)) ;;
+		-n|--netns|-b|--batch|--etcd) ((i++)) ;;
 		-*) ;;
 		*) if [[ -z $obj ]]; then obj=${COMP_WORDS[i]}; elif [[ -z $cmd ]]; then cmd=${COMP_WORDS[i]}; fi ;;
 		esac
@@ -17,7 +17,7 @@ _mnmapctl() {
 	endpoint) [[ $obj == map || $obj == container ]] && COMPREPLY=($(compgen -W "$(mnmapctl -j endpoint show 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
 	esac
 	if [[ -z $obj ]]; then
-		COMPREPLY=($(compgen -W "endpoint map host stats monitor save flush container help -j -p -n -b -c -f -V" -- "$cur"))
+		COMPREPLY=($(compgen -W "endpoint map host stats monitor save flush container help -j -p -n -b -c -f -V --etcd" -- "$cur"))
 	elif [[ -z $cmd ]]; then
 		case $obj in
 		endpoint) COMPREPLY=($(compgen -W "add set del show help" -- "$cur")) ;;

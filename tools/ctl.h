@@ -3,6 +3,10 @@
 #define MNMAPCTL_CTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "parse.h"
 
 struct nl_sock;
 
@@ -26,6 +30,8 @@ struct ctl {
 	char errmsg[256];
 	/* Offset in the request of the attribute the kernel refused, or 0. */
 	unsigned int err_offset;
+	/* --etcd URL: commands edit the store instead (storectl.c). */
+	struct store_edit *store;
 };
 
 /* One command of an object: `mnmapctl OBJECT NAME ARGS...`. */
@@ -40,7 +46,14 @@ int error(struct ctl *ctl, const char *fmt, ...) __attribute__((format(printf, 2
 void report(struct ctl *ctl, int err);
 int netns_enter(const char *path, int *back);
 int run_object(struct ctl *ctl, int argc, char **argv);
+void ctl_usage(void);
+int do_help(struct ctl *ctl, int argc, char **argv);
 int batch_run(struct ctl *ctl, const char *name);
+/*
+ * Apply a batch read from @f as batch_run does, without reporting: the
+ * failing line is ctl->batch_line, the reason ctl->errmsg.
+ */
+int batch_apply(struct ctl *ctl, const char *name, FILE *f);
 
 int do_host(struct ctl *ctl, int argc, char **argv);
 int do_endpoint(struct ctl *ctl, int argc, char **argv);
@@ -100,5 +113,39 @@ int ctl_dump_nested(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void 
 int ctl_dump(struct ctl *ctl, struct nl_msg *(*build)(struct ctl *, void *), void *arg,
 	     int (*print)(struct ctl *, struct nlattr **, void *),
 	     const struct dump_order *order);
+
+/* The store (mnmapctl --etcd): one edit per command line or batch. */
+struct store_endpoint {
+	const char *name, *mac, *dev, *host, *state;
+	uint32_t tenant, vni;
+	bool has_tenant, has_vni;
+};
+
+struct store_map {
+	struct addr addr;
+	const char *proto;	/* tcp, udp or icmp */
+	bool has_port;
+	uint16_t first, last;
+	uint32_t tenant;
+	const char *endpoint;	/* del: NULL deletes the whole map */
+	uint32_t weight;
+	bool has_weight, counters;
+};
+
+/* Edits redone when other writers came between, before a conflict is reported. */
+#define STORE_TRIES 5
+
+int store_open(struct ctl *ctl, const char *url);
+void store_close(struct ctl *ctl);
+void store_begin(struct ctl *ctl, int attempt);
+/* 0, -EAGAIN when another writer changed what the edit read, or an error. */
+int store_commit(struct ctl *ctl);
+int store_endpoint(struct ctl *ctl, const struct store_endpoint *ep, bool set);
+int store_endpoint_del(struct ctl *ctl, const char *name);
+int store_map_add(struct ctl *ctl, const struct store_map *m);
+int store_map_del(struct ctl *ctl, const struct store_map *m);
+int store_flush(struct ctl *ctl);
+int store_gateway(struct ctl *ctl, const char *gateway);
+int store_save(struct ctl *ctl);
 
 #endif

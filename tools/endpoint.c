@@ -20,6 +20,8 @@ static void endpoint_usage(void)
 		"       mnmapctl endpoint set NAME [mac MAC] [dev IFNAME | vtep ADDR] [tenant T]\n"
 		"       mnmapctl endpoint del NAME\n"
 		"       mnmapctl endpoint show [NAME]\n"
+		"With --etcd: endpoint { add | set } NAME mac MAC host HOST dev IFNAME\n"
+		"                      [tenant T] [state up|down]\n"
 		"NAME: 1-64 characters of A-Za-z0-9_.:-; T: the tenant's VNI, 0 (public) to %u\n",
 		MNMAP_VNI_MAX);
 }
@@ -78,7 +80,11 @@ struct endpoint_args {
 	bool has_dev;		/* "dev none" says no device: ifindex 0 */
 	struct addr vtep;
 	uint64_t tenant;
-	bool has_tenant, has_vni;
+	bool has_tenant;
+	uint64_t vni;		/* the tenant's older name, as given (for the store) */
+	bool has_vni;
+	/* --etcd: the device is named on its host, not looked up here. */
+	const char *dev_name, *host, *state;
 };
 
 static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char **argv,
@@ -93,6 +99,18 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 			if (parse_mac(val, a->mac))
 				return error(ctl, "%s: invalid MAC '%s'", what, val);
 			a->has_mac = true;
+		} else if (matches(key, "dev") && ctl->store) {
+			if (strlen(val) >= IF_NAMESIZE || strchr(val, '#'))
+				return error(ctl, "%s: invalid device name '%s'", what, val);
+			a->dev_name = val;
+		} else if (matches(key, "host") && ctl->store) {
+			if (parse_name(val))
+				return error(ctl, "%s: invalid host name '%s'", what, val);
+			a->host = val;
+		} else if (matches(key, "state") && ctl->store) {
+			if (strcmp(val, "up") && strcmp(val, "down"))
+				return error(ctl, "%s: state is up or down", what);
+			a->state = val;
 		} else if (matches(key, "dev")) {
 			a->has_dev = true;
 			a->ifindex = strcmp(val, "none") ? if_nametoindex(val) : 0;
@@ -110,17 +128,21 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 				return error(ctl, "%s: an endpoint's vni is its tenant: give one", what);
 			a->tenant = tenant;
 			a->has_tenant = true;
-			a->has_vni |= matches(key, "vni");
+			if (matches(key, "vni")) {
+				a->vni = tenant;
+				a->has_vni = true;
+			}
 		} else {
 			return error(ctl, "%s: unknown keyword '%s'", what, key);
 		}
 	}
+	if (ctl->store && a->vtep.family)
+		return error(ctl, "%s: with --etcd an endpoint is on a host: host NAME dev IFNAME",
+			     what);
 	if (a->has_dev && a->vtep.family)
 		return error(ctl, "%s: give dev or vtep, not both", what);
-	if (a->has_vni && !a->vtep.family)
+	if (a->has_vni && !a->vtep.family && !ctl->store)
 		return error(ctl, "%s: vni goes with vtep (or give a tenant)", what);
-	if (a->has_vni && !a->vtep.family)
-		return error(ctl, "%s: vni goes with vtep", what);
 	return 0;
 }
 
@@ -151,6 +173,20 @@ static int endpoint_name(struct ctl *ctl, const char *what, int argc, char **arg
 	return 0;
 }
 
+/* The store's endpoint: what the words gave, the rest as it is. */
+static int endpoint_to_store(struct ctl *ctl, const struct endpoint_args *a, bool set)
+{
+	char mac[18];
+	struct store_endpoint ep = {
+		.name = a->name, .mac = a->has_mac ? mac_str(a->mac, mac) : NULL,
+		.dev = a->dev_name, .host = a->host, .state = a->state,
+		.tenant = a->tenant, .has_tenant = a->has_tenant,
+		.vni = a->vni, .has_vni = a->has_vni,
+	};
+
+	return ctl->dry_run ? 0 : store_endpoint(ctl, &ep, set);
+}
+
 static int endpoint_add(struct ctl *ctl, int argc, char **argv)
 {
 	struct endpoint_args a = { 0 };
@@ -162,6 +198,8 @@ static int endpoint_add(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (!a.has_mac)
 		return error(ctl, "endpoint add: missing mac");
+	if (ctl->store)
+		return endpoint_to_store(ctl, &a, false);
 	if (!a.has_dev && !a.vtep.family)
 		return error(ctl, "endpoint add: missing dev or vtep");
 	return add_object(ctl, MNMAP_CMD_ENDPOINT_NEW, MNMAP_A_ENDPOINT, fill_endpoint,
@@ -215,6 +253,8 @@ static int endpoint_set(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (argc == 1)
 		return error(ctl, "endpoint set: nothing to set");
+	if (ctl->store)
+		return endpoint_to_store(ctl, &a, true);
 	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_SET, &a, false, NULL, NULL);
 }
 
@@ -228,6 +268,8 @@ static int endpoint_del(struct ctl *ctl, int argc, char **argv)
 		return err;
 	if (argc > 1)
 		return error(ctl, "endpoint del: unexpected '%s'", argv[1]);
+	if (ctl->store)
+		return ctl->dry_run ? 0 : store_endpoint_del(ctl, a.name);
 	return endpoint_request(ctl, MNMAP_CMD_ENDPOINT_DEL, &a, ctl->force, NULL, NULL);
 }
 

@@ -116,12 +116,28 @@ static int put_addr(struct ctl *ctl, struct nl_msg *msg, int attr4, int attr6,
 		       a.bytes) ? -EMSGSIZE : 0;
 }
 
+/* With --etcd only the fleet's gateway is the store's (config); the rest is each host's. */
+static int host_set_store(struct ctl *ctl, int argc, char **argv)
+{
+	struct addr a;
+
+	if (argc != 2 || !matches(argv[0], "gateway"))
+		return error(ctl, "host set: with --etcd only gateway ADDR|none (each host's mnmapd sets the rest)");
+	if (strcmp(argv[1], "none") && parse_addr(argv[1], &a))
+		return error(ctl, "host set: gateway: invalid address '%s'", argv[1]);
+	return ctl->dry_run ? 0 : store_gateway(ctl, argv[1]);
+}
+
 static int host_set(struct ctl *ctl, int argc, char **argv)
 {
 	struct nl_msg *msg = ctl_request(ctl, MNMAP_CMD_HOST_SET, 0);
 	struct nlattr *nest;
 	int err = 0;
 
+	if (ctl->store) {
+		nlmsg_free(msg);
+		return host_set_store(ctl, argc, argv);
+	}
 	if (!msg)
 		return -ENOMEM;
 	if (argc == 0) {

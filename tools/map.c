@@ -266,6 +266,21 @@ static int fill_map(struct ctl *ctl, struct nl_msg *msg, void *arg)
 	return 0;
 }
 
+/* The store's map key and one of its endpoints, from the words. */
+static int map_to_store(struct ctl *ctl, const struct map_args *a, bool add)
+{
+	struct store_map m = {
+		.addr = a->addr, .proto = proto_name(a->proto), .has_port = a->first != 0,
+		.first = a->first, .last = a->last, .tenant = a->tenant,
+		.endpoint = a->endpoint, .weight = a->weight, .has_weight = a->has_weight,
+		.counters = a->counters,
+	};
+
+	if (ctl->dry_run)
+		return 0;
+	return add ? store_map_add(ctl, &m) : store_map_del(ctl, &m);
+}
+
 static int map_add(struct ctl *ctl, int argc, char **argv)
 {
 	struct map_args a = { 0 };
@@ -278,6 +293,8 @@ static int map_add(struct ctl *ctl, int argc, char **argv)
 		return error(ctl, "map add: missing endpoint");
 	if (a.has_weight && a.first != a.last)
 		return error(ctl, "map add: a port range belongs to one endpoint: no weight");
+	if (ctl->store)
+		return map_to_store(ctl, &a, true);
 	return add_object(ctl, MNMAP_CMD_MAP_NEW, MNMAP_A_MAP, fill_map, &a, NULL);
 }
 
@@ -295,6 +312,8 @@ static int map_del(struct ctl *ctl, int argc, char **argv)
 		return error(ctl, "map del: weight only goes with add");
 	if (a.counters)
 		return error(ctl, "map del: counters only go with add");
+	if (ctl->store)
+		return map_to_store(ctl, &a, false);
 	err = batch_flush_pending(ctl);
 	if (err)
 		return err;

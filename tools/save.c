@@ -107,6 +107,8 @@ int do_save(struct ctl *ctl, int argc, char **argv)
 
 	if (argc > 0)
 		return error(ctl, "save: unexpected '%s'", argv[0]);
+	if (ctl->store)
+		return store_save(ctl);
 	ctl->json = false;
 	print_start(false, false);
 	msg = ctl_request(ctl, MNMAP_CMD_HOST_GET, 0);

@@ -1,19 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unit tests of mnmapctl's parsers, as TAP. Built with ASan and UBSan. */
+#define TAP_NAME "parse"
+#include "tap.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #include "parse.h"
-
-static int num, failed;
-
-static void check(int cond, const char *what)
-{
-	num++;
-	if (!cond)
-		failed++;
-	printf("%sok %d - parse: %s\n", cond ? "" : "not ", num, what);
-}
 
 static void test_ports(void)
 {

@@ -1,0 +1,512 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mnmapd: keeps this host's mnmap table in step with the fleet's desired
+ * state in etcd (the key layout is Documentation/etcd.md). It reads the
+ * whole prefix at one revision and publishes it as one replace
+ * transaction, then applies each watch response as one transaction. A
+ * compacted history, a broken watch or a restarted etcd lead to a fresh
+ * read and a replace; while etcd is away the kernel keeps its table.
+ *
+ *   mnmapd --etcd URL --host NAME [--vtep ADDR] [--uplink IF] [--vxlan IF]
+ *   mnmapd --etcd URL --status
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base64.h"
+#include "ctl.h"
+#include "etcd.h"
+#include "nl.h"
+#include "parse.h"
+#include "store.h"
+#include "sync.h"
+
+#define LEASE_TTL 10		/* seconds: a host silent this long drops its status */
+#define KEEPALIVE_MS 3000
+#define RETRY_MS 5000		/* refused keys (a device missing here) tried again */
+#define BACKOFF_MIN_MS 200
+#define BACKOFF_MAX_MS 2000
+#define STATUS_ERRORS_MAX 100
+#define SYNC_PAGE 10000		/* keys per page of a fresh read */
+
+struct daemon {
+	const char *host;
+	const char *vtep;
+	struct etcd *etcd;	/* unary calls */
+	struct etcd *watch;	/* the watch stream, alongside */
+	struct etcd *beat;	/* the lease's keepalive: quick to say etcd is away */
+	struct ctl ctl;
+	struct sync *sync;
+	int64_t rev;		/* the store's revision the kernel holds */
+	int64_t lease;
+	int64_t last_keepalive, last_retry;
+	char last_error[256];	/* of the last apply that failed whole */
+	int64_t page;		/* keys per page of a fresh read */
+};
+
+static void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_msg(const char *fmt, ...)
+{
+	struct timespec ts;
+	char when[32];
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	strftime(when, sizeof(when), "%H:%M:%S", gmtime(&ts.tv_sec));
+	fprintf(stderr, "mnmapd %s.%03ld: ", when, ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The batch code applies the lines as `mnmapctl -b` would, all or nothing. */
+static int apply_batch(void *arg, const char *text, int *line, char *err, size_t len)
+{
+	struct daemon *d = arg;
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int rc;
+
+	if (!f) {
+		snprintf(err, len, "out of memory");
+		*line = 0;
+		return -1;
+	}
+	rc = batch_apply(&d->ctl, "etcd", f);
+	fclose(f);
+	if (!rc)
+		return 0;
+	*line = d->ctl.batch_line;
+	snprintf(err, len, "%s", d->ctl.errmsg[0] ? d->ctl.errmsg : strerror(-rc));
+	return -1;
+}
+
+static void add_error(void *arg, const char *key, const char *why, bool applied)
+{
+	json_object *list = arg, *o;
+
+	if (json_object_array_length(list) >= STATUS_ERRORS_MAX)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "key", json_object_new_string(key));
+	json_object_object_add(o, "error", json_object_new_string(why));
+	json_object_object_add(o, "applied", json_object_new_boolean(applied));
+	json_object_array_add(list, o);
+}
+
+static void log_error(void *arg, const char *key, const char *why, bool applied)
+{
+	(void)arg;
+	log_msg("%s: %s%s", key, why, applied ? " (applied)" : " (skipped)");
+}
+
+/* status/NAME: the revision applied, what is not applied, and when. */
+static void write_status(struct daemon *d)
+{
+	json_object *st = json_object_new_object(), *errors = json_object_new_array();
+	char key[128], when[32];
+	time_t t = time(NULL);
+	size_t n;
+
+	n = sync_errors(d->sync, add_error, errors);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	json_object_object_add(st, "host", json_object_new_string(d->host));
+	json_object_object_add(st, "revision", json_object_new_int64(d->rev));
+	json_object_object_add(st, "error_count", json_object_new_int64(n));
+	json_object_object_add(st, "errors", errors);
+	json_object_object_add(st, "keys", json_object_new_int64(sync_count(d->sync)));
+	if (d->last_error[0])
+		json_object_object_add(st, "last_error", json_object_new_string(d->last_error));
+	json_object_object_add(st, "time", json_object_new_string(when));
+	snprintf(key, sizeof(key), STORE_PREFIX "status/%s", d->host);
+	if (etcd_put(d->etcd, key, json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN),
+		     d->lease))
+		log_msg("cannot write %s: %s", key, etcd_error(d->etcd));
+	json_object_put(st);
+}
+
+/*
+ * Apply what changed; a failure of the whole batch needs a replace. The
+ * status is written when the revision or the errors changed: a retry that
+ * changes nothing writes nothing (every host watches the status keys too).
+ */
+static int apply(struct daemon *d, bool replace, int64_t rev)
+{
+	char err[256];
+	size_t before = sync_errors(d->sync, NULL, NULL);
+	int64_t was = d->rev;
+
+	if (sync_apply(d->sync, replace, apply_batch, d, err, sizeof(err))) {
+		snprintf(d->last_error, sizeof(d->last_error), "%s", err);
+		log_msg("cannot apply revision %lld: %s", (long long)rev, err);
+		return -1;
+	}
+	d->last_error[0] = '\0';
+	d->rev = rev;
+	if (replace || sync_errors(d->sync, NULL, NULL) != before) {
+		sync_errors(d->sync, log_error, NULL);
+		write_status(d);
+	} else if (rev != was) {
+		write_status(d);
+	}
+	return 0;
+}
+
+/* hosts/NAME from --vtep, only if absent: the store's word wins after that. */
+static int ensure_host_key(struct daemon *d)
+{
+	json_object *req, *cmp, *put, *op, *reply;
+	char key[128], value[128], *k, *v;
+	int err;
+
+	if (!d->vtep)
+		return 0;
+	snprintf(key, sizeof(key), STORE_PREFIX "hosts/%s", d->host);
+	snprintf(value, sizeof(value), "{\"vtep\": \"%s\"}", d->vtep);
+	k = b64_encode(key, strlen(key));
+	v = b64_encode(value, strlen(value));
+	req = json_object_new_object();
+	cmp = json_object_new_object();
+	json_object_object_add(cmp, "key", json_object_new_string(k ?: ""));
+	json_object_object_add(cmp, "target", json_object_new_string("CREATE"));
+	json_object_object_add(cmp, "result", json_object_new_string("EQUAL"));
+	json_object_object_add(cmp, "create_revision", json_object_new_int64(0));
+	put = json_object_new_object();
+	json_object_object_add(put, "key", json_object_new_string(k ?: ""));
+	json_object_object_add(put, "value", json_object_new_string(v ?: ""));
+	op = json_object_new_object();
+	json_object_object_add(op, "request_put", put);
+	json_object_object_add(req, "compare", json_object_new_array());
+	json_object_array_add(json_object_object_get(req, "compare"), cmp);
+	json_object_object_add(req, "success", json_object_new_array());
+	json_object_array_add(json_object_object_get(req, "success"), op);
+	err = etcd_call(d->etcd, "kv/txn", req, &reply);
+	json_object_put(reply);
+	json_object_put(req);
+	free(k);
+	free(v);
+	return err;
+}
+
+/*
+ * Feed a range's or a watch response's kvs to the model; *@relevant tells
+ * whether the key is one to apply (the hosts' status keys are not).
+ */
+static int take_kv(struct daemon *d, json_object *kv, bool deleted, bool *relevant)
+{
+	char *key, *value;
+	int err;
+
+	if (kv_decode(kv, &key, &value)) {
+		log_msg("a key or value etcd sent is not base64: ignored");
+		return 0;
+	}
+	if (strncmp(key, STORE_PREFIX "status/", strlen(STORE_PREFIX "status/")))
+		*relevant = true;
+	err = sync_set(d->sync, key, deleted ? NULL : value);
+	free(key);
+	free(value);
+	return err;
+}
+
+/*
+ * One page of the prefix into the model; *@from becomes the key after its
+ * last (a key plus a NUL byte is the next possible one), NULL at the end.
+ */
+static int read_page(struct daemon *d, int64_t *rev, char **from)
+{
+	json_object *reply, *kvs, *header, *more;
+	bool relevant = false, last;
+	char *key = NULL, *value = NULL;
+	int err = 0;
+	size_t n;
+
+	if (etcd_range_page(d->etcd, STORE_PREFIX, *from, *rev, d->page, &reply)) {
+		log_msg("cannot read the store: %s", etcd_error(d->etcd));
+		return -1;
+	}
+	json_object_object_get_ex(reply, "header", &header);
+	if (!*rev)
+		*rev = json_i64(header, "revision");
+	n = json_object_object_get_ex(reply, "kvs", &kvs) ? json_object_array_length(kvs) : 0;
+	for (size_t i = 0; i < n && !err; i++)
+		err = take_kv(d, json_object_array_get_idx(kvs, i), false, &relevant);
+	last = !json_object_object_get_ex(reply, "more", &more) || !json_object_get_boolean(more);
+	free(*from);
+	*from = NULL;
+	if (!last && n && !kv_decode(json_object_array_get_idx(kvs, n - 1), &key, &value)) {
+		/* The key after: the last one with a NUL, written as its successor. */
+		*from = malloc(strlen(key) + 2);
+		if (*from) {
+			strcpy(*from, key);
+			strcat(*from, "\x01");	/* no key of the layout holds a byte below space */
+		}
+	}
+	free(key);
+	free(value);
+	json_object_put(reply);
+	return err ?: (!last && !*from) ? -1 : 0;
+}
+
+/*
+ * The whole prefix at one revision (in pages, so that a large store never
+ * makes one huge reply), published as one replace.
+ */
+static int full_sync(struct daemon *d)
+{
+	char *from = NULL;
+	int64_t rev = 0;
+
+	sync_reset(d->sync);
+	do {
+		if (read_page(d, &rev, &from)) {
+			free(from);
+			return -1;
+		}
+	} while (from);
+	if (apply(d, true, rev))
+		return -1;
+	log_msg("revision %lld applied as a replace (%zu keys)", (long long)rev,
+		sync_count(d->sync));
+	return 0;
+}
+
+/* Stop codes of the watch: back to a fresh read, or etcd away. */
+enum { WATCH_RESYNC = 1, WATCH_AWAY = 2 };
+
+static int on_watch(void *arg, json_object *result)
+{
+	struct daemon *d = arg;
+	json_object *events, *ev, *kv, *type, *header;
+	bool deleted, relevant = false;
+	int64_t rev;
+
+	if (json_i64(result, "compact_revision")) {
+		log_msg("revision %lld was compacted (history from %lld): a fresh read",
+			(long long)d->rev + 1, (long long)json_i64(result, "compact_revision"));
+		return WATCH_RESYNC;
+	}
+	if (json_object_object_get_ex(result, "canceled", &ev) && json_object_get_boolean(ev)) {
+		log_msg("the watch was canceled: a fresh read");
+		return WATCH_RESYNC;
+	}
+	if (!json_object_object_get_ex(result, "events", &events))
+		return 0;	/* created, or progress */
+	for (size_t i = 0; i < json_object_array_length(events); i++) {
+		ev = json_object_array_get_idx(events, i);
+		deleted = json_object_object_get_ex(ev, "type", &type) &&
+			  !strcmp(json_object_get_string(type), "DELETE");
+		if (json_object_object_get_ex(ev, "kv", &kv) && take_kv(d, kv, deleted, &relevant))
+			return WATCH_RESYNC;
+	}
+	json_object_object_get_ex(result, "header", &header);
+	rev = json_i64(header, "revision");
+	/* Only other hosts' reports: the table holds this revision already. */
+	if (!relevant) {
+		d->rev = rev;
+		return 0;
+	}
+	if (apply(d, false, rev))
+		return WATCH_RESYNC;
+	/* With its time: what the convergence benchmark measures. */
+	log_msg("revision %lld applied", (long long)rev);
+	return 0;
+}
+
+/* About every second while watching: the lease, and refused keys. */
+static int on_tick(void *arg)
+{
+	struct daemon *d = arg;
+	int64_t now = now_ms();
+
+	if (now - d->last_keepalive >= KEEPALIVE_MS) {
+		d->last_keepalive = now;
+		if (etcd_lease_keepalive(d->beat, d->lease)) {
+			log_msg("%s: etcd away, the table stays as it is", etcd_error(d->beat));
+			return WATCH_AWAY;
+		}
+	}
+	if (now - d->last_retry >= RETRY_MS && sync_has_retry(d->sync)) {
+		d->last_retry = now;
+		sync_retry(d->sync);
+		if (apply(d, false, d->rev))
+			return WATCH_RESYNC;
+	}
+	return 0;
+}
+
+/* One session with etcd: register, read, replace, then follow the watch. */
+static int session(struct daemon *d, int64_t *backoff)
+{
+	int rc;
+
+	if (ensure_host_key(d)) {
+		log_msg("cannot register host %s: %s", d->host, etcd_error(d->etcd));
+		return -1;
+	}
+	d->lease = etcd_lease_grant(d->etcd, LEASE_TTL);
+	if (d->lease < 0) {
+		log_msg("cannot get a lease: %s", etcd_error(d->etcd));
+		return -1;
+	}
+	if (full_sync(d))
+		return -1;
+	*backoff = BACKOFF_MIN_MS;
+	d->last_keepalive = d->last_retry = now_ms();
+	rc = etcd_watch(d->watch, STORE_PREFIX, d->rev + 1, on_watch, on_tick, d);
+	if (rc < 0)
+		log_msg("the watch ended (%s): the table stays, a fresh read when etcd answers",
+			etcd_error(d->watch));
+	return rc;
+}
+
+static int run(struct daemon *d)
+{
+	int64_t backoff = BACKOFF_MIN_MS;
+	int err = ctl_connect(&d->ctl);
+
+	if (err) {
+		log_msg("%s", d->ctl.errmsg[0] ? d->ctl.errmsg : strerror(-err));
+		return 1;
+	}
+	log_msg("host %s following %s", d->host, STORE_PREFIX);
+	for (;;) {
+		int rc = session(d, &backoff);
+
+		/* A fresh read at once, but never a busy loop if it keeps failing. */
+		if (rc == WATCH_RESYNC) {
+			usleep(BACKOFF_MIN_MS * 1000);
+			continue;
+		}
+		usleep(backoff * 1000);
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+	}
+}
+
+/* mnmapd --status: every host's report, beside the store's revision. */
+static int print_status(struct etcd *e)
+{
+	json_object *reply, *kvs, *header;
+	char *key, *value;
+
+	if (etcd_range_prefix(e, STORE_PREFIX "status/", 0, false, &reply)) {
+		fprintf(stderr, "mnmapd: %s\n", etcd_error(e));
+		return 1;
+	}
+	json_object_object_get_ex(reply, "header", &header);
+	printf("store revision %lld\n", (long long)json_i64(header, "revision"));
+	if (json_object_object_get_ex(reply, "kvs", &kvs))
+		for (size_t i = 0; i < json_object_array_length(kvs); i++) {
+			json_object *st, *errs, *v;
+
+			if (kv_decode(json_object_array_get_idx(kvs, i), &key, &value))
+				continue;
+			st = json_tokener_parse(value);
+			printf("%s revision %lld errors %lld time %s\n",
+			       key + strlen(STORE_PREFIX "status/"),
+			       (long long)json_i64(st, "revision"),
+			       (long long)json_i64(st, "error_count"),
+			       json_object_object_get_ex(st, "time", &v) ?
+			       json_object_get_string(v) : "?");
+			if (st && json_object_object_get_ex(st, "errors", &errs))
+				for (size_t j = 0; j < json_object_array_length(errs); j++) {
+					json_object *er = json_object_array_get_idx(errs, j), *k, *w;
+
+					json_object_object_get_ex(er, "key", &k);
+					json_object_object_get_ex(er, "error", &w);
+					printf("  %s: %s\n", json_object_get_string(k),
+					       json_object_get_string(w));
+				}
+			json_object_put(st);
+			free(key);
+			free(value);
+		}
+	json_object_put(reply);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: mnmapd --etcd URL --host NAME [--vtep ADDR] [--uplink IF] [--vxlan IF]\n"
+		   "       mnmapd --etcd URL --status\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "etcd", required_argument, NULL, 'e' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "vtep", required_argument, NULL, 'v' },
+		{ "uplink", required_argument, NULL, 'u' },
+		{ "vxlan", required_argument, NULL, 'x' },
+		{ "status", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = NULL, *uplink = NULL, *vxlan = NULL;
+	struct daemon d = { 0 };
+	char plumbing[128] = "";
+	struct addr a;
+	int opt, status = 0;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'e': url = optarg; break;
+		case 'H': d.host = optarg; break;
+		case 'v': d.vtep = optarg; break;
+		case 'u': uplink = optarg; break;
+		case 'x': vxlan = optarg; break;
+		case 's': status = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!url || optind < argc || (!status && !d.host)) {
+		usage(stderr);
+		return 2;
+	}
+	if (d.host && parse_name(d.host)) {
+		fprintf(stderr, "mnmapd: invalid host name '%s' (1-64 of A-Za-z0-9_.:-)\n", d.host);
+		return 2;
+	}
+	if (d.vtep && parse_addr(d.vtep, &a)) {
+		fprintf(stderr, "mnmapd: invalid vtep address '%s'\n", d.vtep);
+		return 2;
+	}
+	/* MNMAPD_SYNC_PAGE: small pages, so that tests read a small store in many. */
+	d.page = getenv("MNMAPD_SYNC_PAGE") ? atoll(getenv("MNMAPD_SYNC_PAGE")) : SYNC_PAGE;
+	if (d.page < 1)
+		d.page = SYNC_PAGE;
+	d.etcd = etcd_new(url);
+	d.watch = etcd_new(url);
+	d.beat = etcd_new(url);
+	if (!d.etcd || !d.watch || !d.beat)
+		return 1;
+	etcd_set_timeout(d.beat, KEEPALIVE_MS);
+	if (status)
+		return print_status(d.etcd);
+	snprintf(plumbing, sizeof(plumbing), "%s%s%s%s%s", uplink ? "uplink " : "", uplink ?: "",
+		 uplink && vxlan ? " " : "", vxlan ? "vxlan " : "", vxlan ?: "");
+	d.sync = sync_new(d.host, d.vtep, plumbing);
+	if (!d.sync)
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	return run(&d);
+}
