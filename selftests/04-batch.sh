@@ -35,7 +35,7 @@ test_round_trip() {
 	map add 198.51.100.1 tcp 80 endpoint b weight 5
 	map add 198.51.100.1 tcp 20000-20999 endpoint a
 	map add 198.51.100.1 icmp endpoint b
-	map add 2001:db8::5 udp 53 endpoint b tenant 3
+	map add 2001:db8::5 udp 53 endpoint b tenant 7
 	EOT
 	gen_maps 198.51.100.2 500 a >> /tmp/b1
 	m -b /tmp/b1

@@ -257,9 +257,9 @@ test_fleet() {
 	[[ $(gateway kv/range "{\"key\": \"$(b64 "$P/hosts/hb")\"}" |
 		jq -r '.kvs[0].value' | base64 -d | jq -r .vtep) == 203.0.115.2 ]] ||
 		fail "hb's agent did not register its vtep"
-	table gw | grep -q "endpoint add a1 mac 02:00:00:00:00:a1 vtep 203.0.114.2" ||
+	table gw | grep "endpoint add a1 mac 02:00:00:00:00:a1 vtep 203.0.114.2" > /dev/null ||
 		fail "gw: a1 is not at ha's vtep: $(table gw)"
-	table ha | grep -q "endpoint add a1 mac 02:00:00:00:00:a1 dev h-a1" ||
+	table ha | grep "endpoint add a1 mac 02:00:00:00:00:a1 dev h-a1" > /dev/null ||
 		fail "ha: a1 is not at its device: $(table ha)"
 	mnmapctl -n hb host show | grep -q "gateway 203.0.113.2" || fail "hb: no gateway from config"
 	# Outside -> containers on either host, through the gateway.
@@ -292,11 +292,11 @@ test_fleet() {
 	mark downloaded
 	(($(stat -c %s "$RUN/got") == 100 * 32768)) ||
 		fail "the download got $(stat -c %s "$RUN/got") bytes of $((100 * 32768))"
-	table gw | grep -q "endpoint add a1 mac 02:00:00:00:00:a1 vtep 203.0.115.2" ||
+	table gw | grep "endpoint add a1 mac 02:00:00:00:00:a1 vtep 203.0.115.2" > /dev/null ||
 		fail "gw: a1 did not follow to hb: $(table gw)"
-	table ha | grep -q "endpoint add a1 mac 02:00:00:00:00:a1 vtep 203.0.115.2" ||
+	table ha | grep "endpoint add a1 mac 02:00:00:00:00:a1 vtep 203.0.115.2" > /dev/null ||
 		fail "ha: a1 did not follow to hb: $(table ha)"
-	table hb | grep -q "endpoint add a1 mac 02:00:00:00:00:a1 dev h-a1" ||
+	table hb | grep "endpoint add a1 mac 02:00:00:00:00:a1 dev h-a1" > /dev/null ||
 		fail "hb: a1 is not at its device: $(table hb)"
 	[[ $(who client "$SHARED" 80) == a1 ]] || fail "client -> a1 after the move"
 	[[ $(who b1 "$SHARED" 80) == a1 ]] || fail "b1 -> a1, now on its host"
@@ -316,15 +316,15 @@ test_restart_compacted() {
 	rev=$(put endpoints/a1 '{"mac": "02:00:00:00:00:aa", "host": "ha", "dev": "h-a1"}')
 	gateway kv/compaction "{\"revision\": $rev}" > /dev/null
 	# The kernel kept hb's table meanwhile.
-	table hb | grep -q "map add $B2 tcp 80 endpoint b2" || fail "hb's table went with its agent: $(table hb)"
+	table hb | grep "map add $B2 tcp 80 endpoint b2" > /dev/null || fail "hb's table went with its agent: $(table hb)"
 	start_agent hb
 	converged "$rev" hb
-	table hb | grep -q "map add $B2 tcp 80 " && fail "hb kept a map deleted while it was down"
-	table hb | grep -q "map add $B2 tcp 8081 endpoint b2" || fail "hb missed a map added while it was down"
-	table hb | grep -q "endpoint add a1 mac 02:00:00:00:00:aa" || fail "hb missed an endpoint's change"
+	table hb | grep "map add $B2 tcp 80 " > /dev/null && fail "hb kept a map deleted while it was down"
+	table hb | grep "map add $B2 tcp 8081 endpoint b2" > /dev/null || fail "hb missed a map added while it was down"
+	table hb | grep "endpoint add a1 mac 02:00:00:00:00:aa" > /dev/null || fail "hb missed an endpoint's change"
 	# The others followed the watch, deletion included.
-	table gw | grep -q "map add $B2 tcp 80 " && fail "gw kept the deleted map"
-	table ha | grep -q "map add $B2 tcp 8081 endpoint b2" || fail "ha missed the added map"
+	table gw | grep "map add $B2 tcp 80 " > /dev/null && fail "gw kept the deleted map"
+	table ha | grep "map add $B2 tcp 8081 endpoint b2" > /dev/null || fail "ha missed the added map"
 	((before < rev)) || fail "no revision passed"
 	grep -q "replace" "$RUN/mnmapd-hb.log" || fail "hb's agent did not replace on start"
 	mark restart
@@ -342,7 +342,7 @@ test_restart_compacted() {
 	ip -n hb link set eth0 up
 	ip -n hb route add default via "${UPLINK[hb]}.1"
 	converged "$rev" hb
-	table hb | grep -q "map add $B2 tcp 8081 " && fail "hb kept a map deleted while it was cut off"
+	table hb | grep "map add $B2 tcp 8081 " > /dev/null && fail "hb kept a map deleted while it was cut off"
 	mark cut
 
 	# Two writers at once on one map: both land, or one says conflict.
@@ -358,10 +358,10 @@ test_restart_compacted() {
 	rev=$(put endpoints/b2 '{"mac": "02:00:00:00:00:b2", "host": "hb", "dev": "h-b2"}')
 	converged "$rev"
 	if ((rc1 == 0)); then
-		table ha | grep -q "map add $B2 tcp 7001 endpoint b2" || fail "writer 1's change was lost"
+		table ha | grep "map add $B2 tcp 7001 endpoint b2" > /dev/null || fail "writer 1's change was lost"
 	fi
 	if ((rc2 == 0)); then
-		table ha | grep -q "map add $B2 tcp 7001 endpoint a1" || fail "writer 2's change was lost"
+		table ha | grep "map add $B2 tcp 7001 endpoint a1" > /dev/null || fail "writer 2's change was lost"
 	fi
 	mark restart
 	malformed_etcd_away
@@ -379,15 +379,15 @@ malformed_etcd_away() {
 	put maps/6/10.6.0.1/tcp/80 '{"endpoints": [{"name": "t5", "weight": 1}]}' > /dev/null
 	rev=$(map_key "$B2" 9000 b2)
 	converged "$rev"
-	table gw | grep -q "map add $B2 tcp 9000 endpoint b2" || fail "a change after a malformed value was not applied"
+	table gw | grep "map add $B2 tcp 9000 endpoint b2" > /dev/null || fail "a change after a malformed value was not applied"
 	status_of gw | jq -e '.errors[] | select(.key == "/mnmap/v1/endpoints/bad")' > /dev/null ||
 		fail "gw did not report the malformed value: $(status_of gw)"
 	status_of ha | jq -e '.errors[] | select(.key == "/mnmap/v1/endpoints/ghost") |
 		select(.error | test("nothere"))' > /dev/null ||
 		fail "ha did not report the missing device: $(status_of ha)"
-	table gw | grep -q "endpoint add ghost mac 02:00:00:00:00:cc vtep 203.0.114.2" ||
+	table gw | grep "endpoint add ghost mac 02:00:00:00:00:cc vtep 203.0.114.2" > /dev/null ||
 		fail "gw did not apply ghost, which is fine there"
-	table hb | grep -q "endpoint add t5 mac 02:00:00:00:00:dd dev h-b2 tenant 5" ||
+	table hb | grep "endpoint add t5 mac 02:00:00:00:00:dd dev h-b2 tenant 5" > /dev/null ||
 		fail "hb did not apply t5 in its tenant: $(table hb | grep t5)"
 	status_of hb | jq -e '.errors[] | select(.key == "/mnmap/v1/maps/6/10.6.0.1/tcp/80")' > /dev/null ||
 		fail "hb did not report the map the module refuses: $(status_of hb)"
@@ -401,11 +401,11 @@ malformed_etcd_away() {
 	stop_etcd
 	sleep 4
 	[[ $(who client "$SHARED" 81) == b1 ]] || fail "traffic stopped with etcd"
-	table gw | grep -q "map add $B2 tcp 9000 endpoint b2" || fail "gw's table changed with etcd away"
+	table gw | grep "map add $B2 tcp 9000 endpoint b2" > /dev/null || fail "gw's table changed with etcd away"
 	start_etcd
 	rev=$(map_key "$B2" 9001 b2)
 	converged "$rev"
-	table ha | grep -q "map add $B2 tcp 9001 endpoint b2" || fail "ha did not apply a change after etcd came back"
+	table ha | grep "map add $B2 tcp 9001 endpoint b2" > /dev/null || fail "ha did not apply a change after etcd came back"
 	grep -Eq "etcd away|the watch ended" "$RUN/mnmapd-ha.log" ||
 		fail "ha did not log etcd's absence: $(cat "$RUN/mnmapd-ha.log")"
 }
