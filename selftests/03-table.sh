@@ -159,6 +159,18 @@ test_tenants() {
 	refused "another endpoint lives behind this device with this MAC" \
 		m -b - <<< "endpoint add y mac 02:00:00:00:00:99 dev c2
 endpoint add x mac 02:00:00:00:00:01 dev c1"
+	# A place freed in a batch is taken once, not twice.
+	m endpoint add d mac 02:00:00:00:01:0d dev c2
+	before=$(m save)
+	refused "another endpoint lives behind this device with this MAC" \
+		m -b - <<< "endpoint del d
+endpoint add x mac 02:00:00:00:01:0d dev c2
+endpoint add y mac 02:00:00:00:01:0d dev c2"
+	m -b - <<< "endpoint del d
+endpoint add x mac 02:00:00:00:01:0d dev c2"
+	[[ $(m endpoint show x) == "x mac 02:00:00:00:01:0d dev c2" && -z $(m endpoint show d 2> /dev/null) ]] ||
+		fail "x did not take d's place: $(m endpoint show)"
+	m endpoint del x
 	# Without maps, the tenant may change; a freed place may be taken.
 	m endpoint add z mac 02:00:00:00:01:09 dev c2 tenant 5
 	m endpoint set z tenant 6
