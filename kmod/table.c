@@ -152,33 +152,33 @@ static struct mnmap_ref *ref_find(struct mnmap_table *t, const struct mnmap_key 
 	return rhashtable_lookup_fast(&t->maps, key, map_params);
 }
 
-/* Count one more use of @key, making its record (of @size bytes) if need be. */
-static struct mnmap_ref *ref_get_sized(struct mnmap_table *t, const struct mnmap_key *key,
-				       size_t size)
+/*
+ * Publish @r, a new zeroed record of any kind (its struct begins with the
+ * ref), under @key with one use; freed if it cannot be.
+ */
+static int ref_publish(struct mnmap_table *t, struct mnmap_ref *r, const struct mnmap_key *key)
 {
-	struct mnmap_ref *r = ref_find(t, key);
 	int ret;
 
-	if (r) {
-		WRITE_ONCE(r->refs, r->refs + 1);	/* the packet path reads owners' */
-		return r;
-	}
-	r = kzalloc(size, GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return ERR_PTR(-ENOMEM);
 	r->n.key = *key;
 	r->refs = 1;
 	ret = rhashtable_lookup_insert_fast(&t->maps, &r->n.head, map_params);
-	if (ret) {
+	if (ret)
 		kfree(r);
-		return ERR_PTR(ret);
-	}
-	return r;
+	return ret;
 }
 
+/* Count one more use of @key, making its record if need be. */
 static int ref_get(struct mnmap_table *t, const struct mnmap_key *key)
 {
-	return PTR_ERR_OR_ZERO(ref_get_sized(t, key, sizeof(struct mnmap_ref)));
+	struct mnmap_ref *r = ref_find(t, key);
+
+	if (r) {
+		WRITE_ONCE(r->refs, r->refs + 1);	/* the packet path reads owners' */
+		return 0;
+	}
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	return r ? ref_publish(t, r, key) : -ENOMEM;
 }
 
 static void ref_unlink(struct mnmap_table *t, struct mnmap_ref *r)
@@ -212,7 +212,7 @@ static void addr_put(struct mnmap_table *t, const struct mnmap_node *map)
 	ref_put(t, &key);
 }
 
-int mnmap_epdev_get(struct mnmap_table *t, int ifindex)
+static int epdev_get(struct mnmap_table *t, int ifindex)
 {
 	struct mnmap_key key;
 
@@ -222,7 +222,7 @@ int mnmap_epdev_get(struct mnmap_table *t, int ifindex)
 	return ref_get(t, &key);
 }
 
-void mnmap_epdev_put(struct mnmap_table *t, int ifindex)
+static void epdev_put(struct mnmap_table *t, int ifindex)
 {
 	struct mnmap_key key;
 
@@ -388,7 +388,7 @@ static int place_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
 		     const struct mnmap_location *loc, struct mnmap_table *o)
 {
 	struct mnmap_place *p;
-	int ret;
+	struct mnmap_key key;
 
 	if (!loc->ifindex)
 		return 0;
@@ -402,13 +402,9 @@ static int place_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
-	place_key(&p->r.n.key, loc->ifindex, loc->mac);
-	p->r.refs = 1;
 	RCU_INIT_POINTER(p->ep, ep);	/* the insertion publishes it */
-	ret = rhashtable_lookup_insert_fast(&t->maps, &p->r.n.head, map_params);
-	if (ret)
-		kfree(p);
-	return ret;
+	place_key(&key, loc->ifindex, loc->mac);
+	return ref_publish(t, &p->r, &key);
 }
 
 /* @to is the one endpoint at @loc's place now (it may have been another's). */
@@ -446,20 +442,20 @@ struct mnmap_endpoint *mnmap_endpoint_at(struct mnmap_table *t, int ifindex, con
 int mnmap_location_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
 		       const struct mnmap_location *loc, struct mnmap_table *o)
 {
-	int ret = mnmap_epdev_get(t, loc->ifindex);
+	int ret = epdev_get(t, loc->ifindex);
 
 	if (ret)
 		return ret;
 	ret = place_get(t, ep, loc, o);
 	if (ret)
-		mnmap_epdev_put(t, loc->ifindex);
+		epdev_put(t, loc->ifindex);
 	return ret;
 }
 
 void mnmap_location_put(struct mnmap_table *t, const struct mnmap_location *loc)
 {
 	place_put(t, loc);
-	mnmap_epdev_put(t, loc->ifindex);
+	epdev_put(t, loc->ifindex);
 }
 
 /* Whether a map uses @key's (tenant, address). Packet path: RCU. */

@@ -53,8 +53,6 @@ struct mnmap_ep_stage {
 
 /* table.c */
 struct mnmap_table *mnmap_table_alloc(const struct rhashtable_params *ep_params);
-int mnmap_epdev_get(struct mnmap_table *t, int ifindex);
-void mnmap_epdev_put(struct mnmap_table *t, int ifindex);
 int mnmap_location_get(struct mnmap_table *t, struct mnmap_endpoint *ep,
 		       const struct mnmap_location *loc, struct mnmap_table *o);
 void mnmap_place_handover(struct mnmap_table *t, const struct mnmap_location *loc,

@@ -152,6 +152,14 @@ test_overlap() {
 	done
 }
 
+# syn_for_s1 VNI: hostb puts a SYN for s1's address and MAC into the tunnel
+# to hosta, with VNI.
+syn_for_s1() {
+	in_ns hostb "$PKT" --vxlan "$(vtep hosta)" "$1" 02:00:00:00:01:10 \
+		"$IP(\"$CLIENT_T\", \"$SERVER\", TCP, tcp(40001, 80))"
+	sleep 0.3
+}
+
 # The outside never reaches a tenant's address, even routed to the host;
 # a private source never leaves (no NAT could answer it); a frame put in
 # the tunnel with the other tenant's VNI is not delivered; echo only from
@@ -179,21 +187,15 @@ test_walls() {
 		# VNI it is for s2's same address (on hostb: never sent back, counted
 		# remote); with a VNI no tenant owns, counted tenant.
 		drops=$(ns_stat hosta drop_remote)
-		in_ns hostb "$PKT" --vxlan "$(vtep hosta)" 2 02:00:00:00:01:10 \
-			"$IP(\"$CLIENT_T\", \"$SERVER\", TCP, tcp(40001, 80))"
-		sleep 0.3
+		syn_for_s1 2
 		(($(packets hosta s1) == before)) || fail "IPv$fam: a frame with VNI 2 reached tenant 1's s1"
 		(($(ns_stat hosta drop_remote) == drops + 1)) || fail "IPv$fam: VNI 2's frame not counted remote"
 		drops=$(ns_stat hosta drop_tenant)
-		in_ns hostb "$PKT" --vxlan "$(vtep hosta)" 3 02:00:00:00:01:10 \
-			"$IP(\"$CLIENT_T\", \"$SERVER\", TCP, tcp(40001, 80))"
-		sleep 0.3
+		syn_for_s1 3
 		(($(packets hosta s1) == before)) || fail "IPv$fam: a frame with VNI 3 reached tenant 1's s1"
 		(($(ns_stat hosta drop_tenant) == drops + 1)) || fail "IPv$fam: VNI 3's frame not counted tenant"
 		# The same frame with tenant 1's VNI is s1's: the wall is the VNI.
-		in_ns hostb "$PKT" --vxlan "$(vtep hosta)" 1 02:00:00:00:01:10 \
-			"$IP(\"$CLIENT_T\", \"$SERVER\", TCP, tcp(40001, 80))"
-		sleep 0.3
+		syn_for_s1 1
 		# (And k1, which sent no SYN, answers its reply with a reset.)
 		(($(packets hosta s1) > before)) || fail "IPv$fam: tenant 1's own frame not delivered"
 	done
