@@ -9,6 +9,8 @@
  */
 
 #include "datapath.h"
+#include "balance.h"
+#include "flow.h"
 #include "host.h"
 #include "netns.h"
 #include "table.h"
@@ -32,24 +34,6 @@ enum mnmap_origin mnmap_origin(struct mnmap_net *mn, struct mnmap_table *t,
 	if (mnmap_dev_is_endpoint(t, dev->ifindex))
 		return MNMAP_FROM_ENDPOINT;
 	return MNMAP_FROM_ELSEWHERE;
-}
-
-/* One endpoint of @m: by weight, the same one for every packet of a flow. */
-static struct mnmap_endpoint *pick(const struct mnmap_map *m, struct sk_buff *skb)
-{
-	u32 total = 0, point;
-
-	if (m->n_backends == 1)
-		return m->backends[0].ep;
-	for (int i = 0; i < m->n_backends; i++)
-		total += m->backends[i].weight;
-	point = reciprocal_scale(skb_get_hash(skb), total);
-	for (int i = 0; i < m->n_backends; i++) {
-		if (point < m->backends[i].weight)
-			return m->backends[i].ep;
-		point -= m->backends[i].weight;
-	}
-	return m->backends[0].ep;
 }
 
 unsigned int mnmap_drop(struct mnmap_net *mn, struct mnmap_endpoint *ep,
@@ -530,8 +514,10 @@ int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb
 		return verdict;
 	m = p->keys == MNMAP_KEYS_FULL ? mnmap_lookup(t, &p->dst) : NULL;
 	if (m) {
-		struct mnmap_endpoint *ep = pick(m, skb);
+		struct mnmap_endpoint *ep = mnmap_pick(mn, m, p, skb, from);
 
+		if (!ep)	/* every endpoint drained or down */
+			return mnmap_drop(mn, p->sender, MNMAP_DROP_UNMAPPED);
 		if (!answerable(p, ep))
 			return mnmap_drop(mn, p->sender, MNMAP_DROP_PRIVATE);
 		return deliver(mn, skb, m, ep, p->frag, from);
@@ -599,6 +585,13 @@ int mnmap_datapath_start(struct mnmap_net *mn)
 		mn->memo = mnmap_memo_new();	/* freed with the namespace */
 		if (!mn->memo)
 			return -ENOMEM;
+	}
+	if (!rcu_access_pointer(mn->flows)) {
+		struct mnmap_flows *flows = mnmap_flows_new();	/* freed with the namespace */
+
+		if (!flows)
+			return -ENOMEM;
+		rcu_assign_pointer(mn->flows, flows);
 	}
 	BUILD_BUG_ON(ARRAY_SIZE(mn->hooks) != ARRAY_SIZE(mnmap_hook_templates));
 	for (int i = 0; i < ARRAY_SIZE(mn->hooks); i++) {

@@ -7,6 +7,7 @@
 
 #include "maglev.h"
 
+#include <linux/bitops.h>
 #include <linux/string.h>
 
 /*

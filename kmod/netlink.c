@@ -8,6 +8,7 @@
 
 #include "netlink.h"
 #include "compat.h"
+#include "flow.h"
 #include "netns.h"
 #include "host.h"
 #include "table.h"
@@ -44,6 +45,8 @@ static const struct nla_policy host_policy[MNMAP_A_HOST_MAX + 1] = {
 	[MNMAP_A_HOST_STATS] = { .type = NLA_REJECT, .reject_message = "stats are read-only" },
 	[MNMAP_A_HOST_DATAPATH] = { .type = NLA_REJECT,
 				    .reject_message = "the data path state is read-only" },
+	[MNMAP_A_HOST_FLOWS] = { .type = NLA_REJECT,
+				 .reject_message = "the flow table's counters are read-only" },
 };
 
 static const struct nla_policy host_set_policy[MNMAP_A_MAX + 1] = {
@@ -77,6 +80,7 @@ static int put_host(struct sk_buff *skb, const struct mnmap_host *host,
 	    mnmap_nl_put_addr(skb, MNMAP_A_HOST_GATEWAY_IPV4,
 			      MNMAP_A_HOST_GATEWAY_IPV6, &host->gateway) ||
 	    mnmap_stats_put(skb, MNMAP_A_HOST_STATS, mn->stats) ||
+	    mnmap_flows_put_stats(skb, MNMAP_A_HOST_FLOWS, mnmap_flows_of(mn)) ||
 	    (READ_ONCE(mn->hooks_on) && nla_put_flag(skb, MNMAP_A_HOST_DATAPATH))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
@@ -462,20 +466,46 @@ static struct notifier_block mnmap_netlink_notifier = {
  * made the walk restart: then entries may be missing or repeated, and the
  * reader must dump again.
  */
-int mnmap_dump_start(struct netlink_callback *cb,
-		     struct rhashtable *(*which)(struct mnmap_table *))
+static struct mnmap_dump *dump_alloc(struct netlink_callback *cb)
 {
 	struct mnmap_dump *d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
 
 	if (!d)
-		return -ENOMEM;
+		return NULL;
 	d->mn = mnmap_net(sock_net(cb->skb->sk));
 	d->table = mnmap_table_get_live(d->mn);
+	cb->args[0] = (long)d;
+	return d;
+}
+
+int mnmap_dump_start(struct netlink_callback *cb,
+		     struct rhashtable *(*which)(struct mnmap_table *))
+{
+	struct mnmap_dump *d = dump_alloc(cb);
+
+	if (!d)
+		return -ENOMEM;
 	if (d->table) {
 		rhashtable_walk_enter(which(d->table), &d->iter);
 		d->walking = true;
 	}
-	cb->args[0] = (long)d;
+	return 0;
+}
+
+/*
+ * Start a dump of @ht, a hash that lives as long as the namespace (the
+ * flow table), or of nothing; the live table is held all the same.
+ */
+int mnmap_dump_start_on(struct netlink_callback *cb, struct rhashtable *ht)
+{
+	struct mnmap_dump *d = dump_alloc(cb);
+
+	if (!d)
+		return -ENOMEM;
+	if (ht) {
+		rhashtable_walk_enter(ht, &d->iter);
+		d->walking = true;
+	}
 	return 0;
 }
 
@@ -532,7 +562,7 @@ void mnmap_dump_check(struct netlink_callback *cb, struct mnmap_dump *d, void *h
  */
 int mnmap_dump_walk(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 		    void *(*accept)(struct mnmap_dump *d, void *obj),
-		    int (*put)(struct sk_buff *skb, const void *obj))
+		    int (*put)(struct sk_buff *skb, struct mnmap_dump *d, const void *obj))
 {
 	struct mnmap_dump *d = (struct mnmap_dump *)cb->args[0];
 	void *obj, *hdr;
@@ -547,7 +577,7 @@ int mnmap_dump_walk(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 	for (obj = accept(d, obj); obj; obj = accept(d, mnmap_dump_next(d))) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 				  &mnmap_family, NLM_F_MULTI, cmd);
-		if (!hdr || put(skb, obj)) {
+		if (!hdr || put(skb, d, obj)) {
 			if (hdr)
 				genlmsg_cancel(skb, hdr);
 			cb->args[1] = 1;
@@ -648,6 +678,26 @@ static const struct genl_ops mnmap_nl_ops[] = {
 	{
 		.cmd = MNMAP_CMD_TXN_ABORT,
 		.doit = mnmap_nl_txn_abort,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_MAP_SET,
+		.doit = mnmap_nl_map_set,
+		.policy = mnmap_map_req_policy,
+		.maxattr = MNMAP_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MNMAP_CMD_FLOW_GET,
+		.start = mnmap_nl_flow_dump_start,
+		.dumpit = mnmap_nl_flow_dump,
+		.done = mnmap_dump_done,
+		.policy = mnmap_map_req_policy,
+		.maxattr = MNMAP_A_MAX,
+	},
+	{
+		.cmd = MNMAP_CMD_FLOW_FLUSH,
+		.doit = mnmap_nl_flow_flush,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -53,13 +53,14 @@ struct mnmap_dump {
 
 int mnmap_dump_start(struct netlink_callback *cb,
 		     struct rhashtable *(*which)(struct mnmap_table *));
+int mnmap_dump_start_on(struct netlink_callback *cb, struct rhashtable *ht);
 int mnmap_dump_done(struct netlink_callback *cb);
 void mnmap_dump_resume(struct mnmap_dump *d) __acquires(RCU);
 void *mnmap_dump_next(struct mnmap_dump *d);
 void mnmap_dump_check(struct netlink_callback *cb, struct mnmap_dump *d, void *hdr);
 int mnmap_dump_walk(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd,
 		    void *(*accept)(struct mnmap_dump *d, void *obj),
-		    int (*put)(struct sk_buff *skb, const void *obj));
+		    int (*put)(struct sk_buff *skb, struct mnmap_dump *d, const void *obj));
 
 /* Operations, one file per object. */
 int mnmap_nl_endpoint_new(struct sk_buff *skb, struct genl_info *info);
@@ -73,9 +74,17 @@ extern const struct nla_policy mnmap_endpoint_del_policy[];
 
 int mnmap_nl_map_new(struct sk_buff *skb, struct genl_info *info);
 int mnmap_nl_map_del(struct sk_buff *skb, struct genl_info *info);
+int mnmap_nl_map_set(struct sk_buff *skb, struct genl_info *info);
 int mnmap_nl_map_flush(struct sk_buff *skb, struct genl_info *info);
 int mnmap_nl_map_dump_start(struct netlink_callback *cb);
 int mnmap_nl_map_dump(struct sk_buff *skb, struct netlink_callback *cb);
 extern const struct nla_policy mnmap_map_req_policy[];
+struct mnmap_map_spec;
+int mnmap_nl_parse_map_key(struct nlattr *nest, struct mnmap_map_spec *spec,
+			   struct netlink_ext_ack *extack);
+
+int mnmap_nl_flow_dump_start(struct netlink_callback *cb);
+int mnmap_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb);
+int mnmap_nl_flow_flush(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* _MNMAP_NETLINK_H */

@@ -28,6 +28,7 @@ static const struct nla_policy endpoint_policy[MNMAP_A_ENDPOINT_MAX + 1] = {
 	[MNMAP_A_ENDPOINT_STATS] = { .type = NLA_REJECT,
 				     .reject_message = "stats are read-only" },
 	[MNMAP_A_ENDPOINT_TENANT] = NLA_POLICY_FULL_RANGE(NLA_U32, &vni_range),
+	[MNMAP_A_ENDPOINT_STATE] = NLA_POLICY_MAX(NLA_U32, MNMAP_ENDPOINT_STATE_DOWN),
 };
 
 const struct nla_policy mnmap_endpoint_req_policy[MNMAP_A_MAX + 1] = {
@@ -57,6 +58,8 @@ static int put_endpoint_at(struct sk_buff *skb, const struct mnmap_endpoint *ep,
 			      MNMAP_A_ENDPOINT_VTEP_IPV6, &loc->vtep) ||
 	    (loc->vtep.family && nla_put_u32(skb, MNMAP_A_ENDPOINT_VNI, loc->tenant)) ||
 	    nla_put_u32(skb, MNMAP_A_ENDPOINT_TENANT, loc->tenant) ||
+	    nla_put_u32(skb, MNMAP_A_ENDPOINT_STATE,
+			loc->down ? MNMAP_ENDPOINT_STATE_DOWN : MNMAP_ENDPOINT_STATE_UP) ||
 	    nla_put_u32(skb, MNMAP_A_ENDPOINT_USERS, users) ||
 	    mnmap_stats_put(skb, MNMAP_A_ENDPOINT_STATS, ep->stats)) {
 		nla_nest_cancel(skb, nest);
@@ -157,9 +160,9 @@ static s64 parse_tenant(struct nlattr **tb, struct netlink_ext_ack *extack)
 }
 
 /*
- * Apply the location attributes in @tb to @loc: a device, or a VTEP; and
- * the tenant. Giving a device or a VTEP clears the other; the tenant stays
- * unless given.
+ * Apply the location attributes in @tb to @loc: a device, or a VTEP; the
+ * tenant and the state. Giving a device or a VTEP clears the other; the
+ * tenant and the state stay unless given.
  */
 static int parse_location(struct net *net, struct nlattr **tb,
 			  struct mnmap_location *loc, struct netlink_ext_ack *extack)
@@ -177,6 +180,8 @@ static int parse_location(struct net *net, struct nlattr **tb,
 		return tenant;
 	if (tenant >= 0)
 		loc->tenant = tenant;
+	if (tb[MNMAP_A_ENDPOINT_STATE])
+		loc->down = nla_get_u32(tb[MNMAP_A_ENDPOINT_STATE]) == MNMAP_ENDPOINT_STATE_DOWN;
 	if (dev) {
 		rcu_read_lock();
 		/* Index 0: no device (what is left of one that went away). */
@@ -470,7 +475,7 @@ static void *accept_endpoint(struct mnmap_dump *d, void *obj)
 	return obj;
 }
 
-static int put_endpoint_obj(struct sk_buff *skb, const void *obj)
+static int put_endpoint_obj(struct sk_buff *skb, struct mnmap_dump *d, const void *obj)
 {
 	return put_endpoint(skb, obj);
 }

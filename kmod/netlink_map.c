@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Netlink operations on maps: add (one or a batch, all or nothing), delete
- * (a map, or one endpoint of it), flush, and a dump that can filter.
+ * (a map, or one endpoint of it), an endpoint's weight, flush, and a dump
+ * that can filter.
  */
 
 #include "netlink.h"
@@ -13,9 +14,7 @@
 #include "txn.h"
 
 static struct netlink_range_validation tenant_range = { .max = MNMAP_VNI_MAX };
-static struct netlink_range_validation weight_range = {
-	.min = 1, .max = MNMAP_WEIGHT_MAX,
-};
+static struct netlink_range_validation weight_range = { .max = MNMAP_WEIGHT_MAX };
 
 static const struct nla_policy map_policy[MNMAP_A_MAP_MAX + 1] = {
 	[MNMAP_A_MAP_TENANT] = NLA_POLICY_FULL_RANGE(NLA_U32, &tenant_range),
@@ -203,10 +202,13 @@ static int parse_key_addr(struct nlattr **tb, struct mnmap_key *key,
 	return 0;
 }
 
-/* A map request: identity, endpoint and weight. @add: for MAP_NEW. */
-static int parse_spec(struct nlattr *nest, struct mnmap_map_spec *spec, bool add,
+enum map_op { MAP_OP_ADD, MAP_OP_DEL, MAP_OP_SET };
+
+/* A map request: identity, endpoint and weight, as @op takes them. */
+static int parse_spec(struct nlattr *nest, struct mnmap_map_spec *spec, enum map_op op,
 		      struct netlink_ext_ack *extack)
 {
+	bool add = op == MAP_OP_ADD, set = op == MAP_OP_SET;
 	struct nlattr *tb[MNMAP_A_MAP_MAX + 1];
 	int ret;
 
@@ -218,12 +220,16 @@ static int parse_spec(struct nlattr *nest, struct mnmap_map_spec *spec, bool add
 		NL_SET_ERR_MSG_MOD(extack, "map protocol missing");
 		return -EINVAL;
 	}
-	if (add && NL_REQ_ATTR_CHECK(extack, nest, tb, MNMAP_A_MAP_ENDPOINT)) {
+	if ((add || set) && NL_REQ_ATTR_CHECK(extack, nest, tb, MNMAP_A_MAP_ENDPOINT)) {
 		NL_SET_ERR_MSG_MOD(extack, "map endpoint missing");
 		return -EINVAL;
 	}
-	if (!add && tb[MNMAP_A_MAP_WEIGHT]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[MNMAP_A_MAP_WEIGHT], "weight only goes with add");
+	if (set && NL_REQ_ATTR_CHECK(extack, nest, tb, MNMAP_A_MAP_WEIGHT)) {
+		NL_SET_ERR_MSG_MOD(extack, "weight missing: it is what a set changes");
+		return -EINVAL;
+	}
+	if (op == MAP_OP_DEL && tb[MNMAP_A_MAP_WEIGHT]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[MNMAP_A_MAP_WEIGHT], "weight goes with add and set");
 		return -EINVAL;
 	}
 	if (!add && tb[MNMAP_A_MAP_COUNTERS]) {
@@ -242,6 +248,13 @@ static int parse_spec(struct nlattr *nest, struct mnmap_map_spec *spec, bool add
 	spec->weight = tb[MNMAP_A_MAP_WEIGHT] ? nla_get_u32(tb[MNMAP_A_MAP_WEIGHT]) : 1;
 	spec->counters = nla_get_flag(tb[MNMAP_A_MAP_COUNTERS]);
 	return 0;
+}
+
+/* The map a request names, endpoint aside: what a flow dump filters by. */
+int mnmap_nl_parse_map_key(struct nlattr *nest, struct mnmap_map_spec *spec,
+			   struct netlink_ext_ack *extack)
+{
+	return parse_spec(nest, spec, MAP_OP_DEL, extack);
 }
 
 /*
@@ -263,7 +276,7 @@ static int add_batch(struct mnmap_net *mn, struct mnmap_table *t,
 	nla_for_each_attr(attr, genlmsg_data(info->genlhdr), genlmsg_len(info->genlhdr), rem) {
 		if (nla_type(attr) != MNMAP_A_MAP)
 			continue;
-		ret = parse_spec(attr, &spec, true, info->extack) ?:
+		ret = parse_spec(attr, &spec, MAP_OP_ADD, info->extack) ?:
 		      mnmap_map_add(t, &spec, &j, &m, info->extack);
 		if (ret) {
 			NL_SET_BAD_ATTR(info->extack, attr);
@@ -350,7 +363,7 @@ int mnmap_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 
 	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_MAP))
 		return -EINVAL;
-	ret = parse_spec(info->attrs[MNMAP_A_MAP], &spec, false, info->extack);
+	ret = parse_spec(info->attrs[MNMAP_A_MAP], &spec, MAP_OP_DEL, info->extack);
 	if (ret)
 		return ret;
 	mutex_lock(&mn->lock);
@@ -370,6 +383,52 @@ int mnmap_nl_map_del(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (gone)
 		mnmap_map_retire(t, m);
+out:
+	mnmap_write_unlock(mn);
+	return ret;
+}
+
+/* One endpoint's weight: replies with the map as it now is, and announces it. */
+int mnmap_nl_map_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct mnmap_net *mn = mnmap_net(genl_info_net(info));
+	struct sk_buff *reply, *ntf = NULL;
+	struct mnmap_journal j = {};
+	struct mnmap_map_spec spec;
+	struct mnmap_table *t;
+	struct mnmap_map *m;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MNMAP_A_MAP))
+		return -EINVAL;
+	ret = parse_spec(info->attrs[MNMAP_A_MAP], &spec, MAP_OP_SET, info->extack);
+	if (ret)
+		return ret;
+	mutex_lock(&mn->lock);
+	t = mnmap_table_for_write(mn, mnmap_nl_sender(skb), info->extack);
+	ret = PTR_ERR_OR_ZERO(t) ?: mnmap_map_set_weight(t, &spec, &j, &m, info->extack);
+	if (ret) {
+		kvfree(j.swaps);	/* what a failed set reserved: it undid itself */
+		NL_SET_BAD_ATTR(info->extack, info->attrs[MNMAP_A_MAP]);
+		goto out;
+	}
+	/* Built before the commit, so that nothing fails after it. */
+	reply = map_msg(m, info->snd_portid, info->snd_seq, MNMAP_CMD_MAP_SET);
+	if (reply && t != mn->staging && mnmap_nl_listening(mn->net))
+		ntf = map_msg(m, 0, 0, MNMAP_CMD_MAP_NTF);
+	if (!reply) {
+		mnmap_journal_undo(t, &j, 0);
+		mnmap_journal_commit(t, &j);
+		ret = -ENOMEM;
+		goto out;
+	}
+	mnmap_journal_commit(t, &j);
+	if (t != mn->staging)
+		mn->generation++;
+	if (ntf)
+		mnmap_nl_notify(mn->net, ntf);
+	mnmap_write_unlock(mn);
+	return genlmsg_reply(reply, info);
 out:
 	mnmap_write_unlock(mn);
 	return ret;
@@ -503,7 +562,7 @@ static void *accept_map(struct mnmap_dump *d, void *obj)
 	return NULL;
 }
 
-static int put_map_obj(struct sk_buff *skb, const void *obj)
+static int put_map_obj(struct sk_buff *skb, struct mnmap_dump *d, const void *obj)
 {
 	return put_map(skb, obj);
 }

@@ -5,6 +5,7 @@
  * never see another's configuration.
  */
 
+#include "flow.h"
 #include "memo.h"
 #include "netns.h"
 #include "host.h"
@@ -50,8 +51,10 @@ static void __net_exit mnmap_net_exit(struct net *net)
 	mutex_unlock(&mn->lock);
 	free_percpu(mn->stats);	/* the hooks are gone and a grace period passed */
 	mnmap_memo_free(mn->memo);
+	mnmap_flows_free(mnmap_flows_of(mn));
 	/* Devices unregister before this (pernet device ops go first): tidy only. */
 	mn->memo = NULL;
+	RCU_INIT_POINTER(mn->flows, NULL);
 }
 
 static struct pernet_operations mnmap_net_ops = {

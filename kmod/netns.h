@@ -8,6 +8,7 @@
 #include "stats.h"
 #include <net/net_namespace.h>
 
+struct mnmap_flows;
 struct mnmap_memo;
 struct mnmap_host;
 struct mnmap_table;
@@ -50,11 +51,22 @@ struct mnmap_net {
 	struct nf_hook_ops *vxlan_hook;
 	/* Where recent first fragments and echo requests came from or went (memo.c). */
 	struct mnmap_memo *memo;
+	/*
+	 * The flow table of maps of several endpoints (flow.c): set once,
+	 * with the hooks; freed with the namespace.
+	 */
+	struct mnmap_flows __rcu *flows;
 	/* The namespace's counters: everything delivered, every drop. */
 	struct mnmap_pcpu_stats __percpu *stats;
 };
 
 struct mnmap_net *mnmap_net(const struct net *net);
+
+/* Set once, before the hooks that read it; freed with the namespace. */
+static inline struct mnmap_flows *mnmap_flows_of(struct mnmap_net *mn)
+{
+	return rcu_dereference_raw(mn->flows);
+}
 
 int mnmap_netns_init(void);
 void mnmap_netns_uninit(void);

@@ -13,11 +13,13 @@
 
 #include "table_priv.h"
 #include "limits.h"
+#include "maglev.h"
 #include "vxlan.h"
 
 #include <linux/etherdevice.h>
 #include <linux/idr.h>
 #include <linux/netdevice.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/stringify.h>
 #include <linux/vmalloc.h>
@@ -64,7 +66,7 @@ static void free_map_node(void *ptr, void *arg)
 
 	if (mnmap_node_is_map(n))
 		mnmap_traffic_release(&container_of(n, struct mnmap_map, n)->traffic);
-	kfree(n);
+	kvfree(n);
 }
 
 /*
@@ -715,12 +717,31 @@ static struct mnmap_block *node_block(struct mnmap_node *n)
 	return container_of(n, struct mnmap_block, n);
 }
 
+/*
+ * A map and, with several endpoints, its Maglev table: in one allocation,
+ * 16 KiB up to MNMAP_MAGLEV_SMALL_MAP endpoints, 64 KiB up to the most a
+ * map holds, freed with kvfree() like every node.
+ */
+static size_t map_size(u16 n_backends)
+{
+	size_t size = offsetof(struct mnmap_map, backends) +
+		      n_backends * sizeof(struct mnmap_backend);
+
+	BUILD_BUG_ON(offsetof(struct mnmap_map, backends) +
+		     MNMAP_MAGLEV_SMALL_MAP * sizeof(struct mnmap_backend) +
+		     MNMAP_MAGLEV_SMALL > SZ_16K);
+	BUILD_BUG_ON(offsetof(struct mnmap_map, backends) +
+		     MNMAP_MAP_ENDPOINTS_MAX * sizeof(struct mnmap_backend) +
+		     MNMAP_MAGLEV_LARGE > SZ_64K);
+	return n_backends > 1 ? size + mnmap_maglev_size(n_backends) : size;
+}
+
 static struct mnmap_map *map_alloc(const struct mnmap_key *key, u16 port_last,
 				   u16 n_backends)
 {
 	struct mnmap_map *m;
 
-	m = kzalloc(struct_size(m, backends, n_backends), GFP_KERNEL_ACCOUNT);
+	m = kvzalloc(map_size(n_backends), GFP_KERNEL_ACCOUNT);
 	if (!m)
 		return NULL;
 	m->n.key = *key;
@@ -831,14 +852,14 @@ static void map_free_rcu(struct rcu_head *rcu)
 	struct mnmap_map *m = container_of(rcu, struct mnmap_map, n.rcu);
 
 	mnmap_traffic_release(&m->traffic);
-	kfree(m);
+	kvfree(m);
 }
 
 /* Free at once a map that never got a grace period's worth of readers. */
 static void map_free_now(struct mnmap_map *m)
 {
 	mnmap_traffic_release(&m->traffic);
-	kfree(m);
+	kvfree(m);
 }
 
 /* Whether map nodes @a and @b count in the same slot: versions of one map. */
@@ -855,7 +876,7 @@ void mnmap_staged_free(struct mnmap_node *n, const struct mnmap_node *base)
 {
 	if (mnmap_node_is_map(n) && !mnmap_same_traffic(n, base))
 		mnmap_traffic_release(&node_map(n)->traffic);
-	kfree(n);
+	kvfree(n);
 }
 
 /*
@@ -874,7 +895,7 @@ void mnmap_node_retire(struct mnmap_table *t, struct mnmap_node *n, bool gone)
 		if (gone && mnmap_node_is_map(n))
 			call_rcu(&n->rcu, map_free_rcu);
 		else
-			kfree_rcu(n, rcu);
+			kvfree_rcu(n, rcu);
 		return;
 	}
 	s = mnmap_stage_find(t, &n->key);
@@ -883,7 +904,7 @@ void mnmap_node_retire(struct mnmap_table *t, struct mnmap_node *n, bool gone)
 	if (gone)
 		mnmap_staged_free(n, s ? s->from : NULL);
 	else
-		kfree(n);
+		kvfree(n);
 }
 
 /* Free a map that left table @t for good, counters and all. */
@@ -953,7 +974,7 @@ void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark
 		if (!j->swaps[i].from && mnmap_node_is_map(to))
 			map_free_now(container_of(to, struct mnmap_map, n));
 		else
-			kfree(to);
+			kvfree(to);
 	}
 	j->n = mark;
 }
@@ -1075,7 +1096,7 @@ static int range_link(struct mnmap_table *t, struct mnmap_journal *j,
 		b = block_edit(t, m, i, m, NULL);
 		ret = b ? journal_swap(t, j, old ? &old->n : NULL, &b->n) : -ENOMEM;
 		if (ret)
-			kfree(b);
+			kvfree(b);
 	}
 	return ret;
 }
@@ -1089,7 +1110,7 @@ struct range_unlink {
 static void range_unlink_free(struct range_unlink *u, bool free_new)
 {
 	for (u16 i = 0; free_new && u->new && i < u->count; i++)
-		kfree(u->new[i]);
+		kvfree(u->new[i]);
 	kvfree(u->old);
 	kvfree(u->new);
 	memset(u, 0, sizeof(*u));
@@ -1154,6 +1175,38 @@ static int backend_index(const struct mnmap_map *m, const struct mnmap_endpoint 
 	return -1;
 }
 
+/*
+ * Build @m's Maglev table from its backends (a map of several), before
+ * anyone sees it; @m is freed and NULL returned when that fails. The
+ * table depends on the endpoints' names and weights only: every host
+ * that has the same map builds the same table.
+ */
+static struct mnmap_map *map_balance(struct mnmap_map *m)
+{
+	u32 n = m->n_backends, size = mnmap_maglev_size(n);
+	struct mnmap_maglev_input *in;
+	void *scratch;
+
+	if (n < 2)
+		return m;
+	in = kmalloc_array(n, sizeof(*in), GFP_KERNEL);
+	scratch = kvmalloc(mnmap_maglev_scratch_size(n, size), GFP_KERNEL);
+	if (!in || !scratch) {
+		kfree(in);
+		kvfree(scratch);
+		kvfree(m);
+		return NULL;
+	}
+	for (u32 i = 0; i < n; i++)
+		in[i] = (struct mnmap_maglev_input){ m->backends[i].ep->name,
+						     m->backends[i].weight };
+	if (mnmap_maglev_build((u8 *)mnmap_map_slots(m), size, in, n, scratch))
+		m->n_slots = size;
+	kfree(in);
+	kvfree(scratch);
+	return m;
+}
+
 /* A new map that has @old's backends plus @ep. */
 static struct mnmap_map *map_with(const struct mnmap_map *old,
 				  struct mnmap_endpoint *ep, u32 weight)
@@ -1166,7 +1219,7 @@ static struct mnmap_map *map_with(const struct mnmap_map *old,
 	m->traffic = old->traffic;
 	m->backends[old->n_backends].ep = ep;
 	m->backends[old->n_backends].weight = weight;
-	return m;
+	return map_balance(m);
 }
 
 /* A new map that has @old's backends but the one at @drop. */
@@ -1180,7 +1233,20 @@ static struct mnmap_map *map_without(const struct mnmap_map *old, int drop)
 	for (int i = 0, k = 0; i < old->n_backends; i++)
 		if (i != drop)
 			m->backends[k++] = old->backends[i];
-	return m;
+	return map_balance(m);
+}
+
+/* A new map that has @old's backends, the one at @i with @weight. */
+static struct mnmap_map *map_reweighed(const struct mnmap_map *old, int i, u32 weight)
+{
+	struct mnmap_map *m = map_alloc(&old->n.key, old->port_last, old->n_backends);
+
+	if (!m)
+		return NULL;
+	memcpy(m->backends, old->backends, old->n_backends * sizeof(old->backends[0]));
+	m->traffic = old->traffic;
+	m->backends[i].weight = weight;
+	return map_balance(m);
 }
 
 /* How many index nodes a new range adds: the blocks it touches that have none. */
@@ -1271,7 +1337,7 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		m->backends[0].ep = ep;
 		m->backends[0].weight = spec->weight;
 		if (spec->counters && mnmap_traffic_get(&m->traffic)) {
-			kfree(m);
+			kvfree(m);
 			return -ENOMEM;
 		}
 	}
@@ -1291,8 +1357,55 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		if (!journaled && !old)
 			map_free_now(m);
 		else if (!journaled)
-			kfree(m);
+			kvfree(m);
 		if (ret == -ENOSPC)	/* an overlay's record: the rest are checked */
+			NL_SET_ERR_MSG_MOD(extack, MNMAP_STAGED_FULL_MSG);
+		return ret;
+	}
+	*result = m;
+	return 0;
+}
+
+/*
+ * Give the endpoint of @spec the weight @spec has in its map: a new
+ * version of the map, with a new Maglev table. The swap goes to @j, as
+ * for mnmap_map_add(). Flows the flow table remembers stay where they are.
+ */
+int mnmap_map_set_weight(struct mnmap_table *t, const struct mnmap_map_spec *spec,
+			 struct mnmap_journal *j, struct mnmap_map **result,
+			 struct netlink_ext_ack *extack)
+{
+	struct mnmap_endpoint *ep = mnmap_endpoint_find(t, spec->endpoint);
+	struct mnmap_map *old = mnmap_map_find(t, &spec->key), *m;
+	u32 mark = j->n;
+	int i, ret;
+
+	if (!old || old->port_last != spec->port_last) {
+		NL_SET_ERR_MSG_MOD(extack, "no such map");
+		return -ENOENT;
+	}
+	if (old->n.key.kind == MNMAP_NODE_RANGE) {
+		NL_SET_ERR_MSG_MOD(extack, "a port range has one endpoint: no weight to set");
+		return -EINVAL;
+	}
+	i = ep ? backend_index(old, ep) : -1;
+	if (i < 0) {
+		NL_SET_ERR_MSG_MOD(extack, "the endpoint is not in this map");
+		return -ENOENT;
+	}
+	m = map_reweighed(old, i, spec->weight);
+	if (!m)
+		return -ENOMEM;
+	ret = journal_reserve(j, 1) ?: journal_swap(t, j, &old->n, &m->n);
+	if (ret) {
+		bool journaled = j->n > mark && j->swaps[mark].to == &m->n;
+
+		mnmap_journal_undo(t, j, mark);
+		if (!journaled) {
+			mnmap_owners_sweep(t, &m->n);
+			kvfree(m);
+		}
+		if (ret == -ENOSPC)
 			NL_SET_ERR_MSG_MOD(extack, MNMAP_STAGED_FULL_MSG);
 		return ret;
 	}
@@ -1342,7 +1455,7 @@ int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		return -ENOMEM;
 	ret = mnmap_node_swap(t, &old->n, &m->n);
 	if (ret) {
-		kfree(m);
+		kvfree(m);
 		if (ret == -ENOSPC)
 			NL_SET_ERR_MSG_MOD(extack, MNMAP_STAGED_FULL_MSG);
 		return ret;
@@ -1495,7 +1608,7 @@ static int ep_del_collect(struct mnmap_table *t, struct mnmap_endpoint *ep,
 static void ep_del_steps_free(struct ep_del_step *steps, u32 n)
 {
 	for (u32 i = 0; i < n; i++) {
-		kfree(steps[i].new);
+		kvfree(steps[i].new);
 		range_unlink_free(&steps[i].unlink, true);
 	}
 	kvfree(steps);

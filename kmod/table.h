@@ -39,6 +39,8 @@ struct mnmap_location {
 	 * tenant's VNI and, in a tenant, for VNI 0; NULL in copies.
 	 */
 	struct metadata_dst *tunnel, *tunnel_public;
+	/* Down: out of every map for new flows (its established ones stay). */
+	bool down;
 };
 
 struct mnmap_endpoint {
@@ -104,8 +106,20 @@ struct mnmap_map {
 	struct mnmap_traffic_slot traffic;
 	u16 port_last;
 	u16 n_backends;
+	/*
+	 * A map of several endpoints: the slots of its Maglev table, which
+	 * follows the backends (mnmap_map_slots()); 0 when none of them has
+	 * weight, or for one endpoint.
+	 */
+	u16 n_slots;
 	struct mnmap_backend backends[];
 };
+
+/* Each slot: the index of a backend (maglev.h). */
+static inline const u8 *mnmap_map_slots(const struct mnmap_map *m)
+{
+	return (const u8 *)&m->backends[m->n_backends];
+}
 
 struct mnmap_block {
 	struct mnmap_node n;
@@ -200,6 +214,9 @@ int mnmap_map_add(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		  struct netlink_ext_ack *extack);
 void mnmap_journal_commit(struct mnmap_table *t, struct mnmap_journal *j);
 void mnmap_journal_undo(struct mnmap_table *t, struct mnmap_journal *j, u32 mark);
+int mnmap_map_set_weight(struct mnmap_table *t, const struct mnmap_map_spec *spec,
+			 struct mnmap_journal *j, struct mnmap_map **result,
+			 struct netlink_ext_ack *extack);
 int mnmap_map_del(struct mnmap_table *t, const struct mnmap_map_spec *spec,
 		  struct mnmap_map **result, bool *gone,
 		  struct netlink_ext_ack *extack);

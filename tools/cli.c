@@ -21,7 +21,7 @@ void ctl_usage(void)
 	fprintf(stderr,
 		"Usage: mnmapctl [OPTIONS] OBJECT COMMAND [ARGS...]\n"
 		"       mnmapctl [OPTIONS] [-c] -b FILE|-\n"
-		"OBJECT := { endpoint | map | host | stats | monitor | save | flush |\n"
+		"OBJECT := { endpoint | map | host | stats | flow | monitor | save | flush |\n"
 		"            container | help }\n"
 		"`mnmapctl OBJECT help` shows an object's commands.\n"
 		"OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE | --etcd URL |\n"
@@ -69,6 +69,7 @@ static const struct cmd objects[] = {
 	{ "monitor", do_monitor },
 	{ "save", do_save },
 	{ "stats", do_stats },
+	{ "flow", do_flow },
 	{ "flush", do_flush },
 	{ "container", do_container },
 	{ "help", do_help },
@@ -91,7 +92,7 @@ static bool store_command(int argc, char **argv)
 {
 	static const char *const ok[][2] = {
 		{ "endpoint", "add" }, { "endpoint", "set" }, { "endpoint", "del" },
-		{ "map", "add" }, { "map", "del" }, { "host", "set" },
+		{ "map", "add" }, { "map", "set" }, { "map", "del" }, { "host", "set" },
 		{ "save", NULL }, { "flush", NULL },
 	};
 
@@ -109,7 +110,7 @@ int run_object(struct ctl *ctl, int argc, char **argv)
 
 	ctl->errmsg[0] = '\0';
 	if (ctl->store && argc > 0 && !store_command(argc, argv))
-		return error(ctl, "with --etcd: endpoint add|set|del, map add|del, host set gateway, "
+		return error(ctl, "with --etcd: endpoint add|set|del, map add|set|del, host set gateway, "
 			     "save, flush");
 	for (const struct cmd *o = objects; o->name; o++) {
 		if (strcmp(o->name, argv[0]))

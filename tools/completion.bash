@@ -14,23 +14,26 @@ _mnmapctl() {
 	-b|--batch) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	dev|uplink|vxlan) COMPREPLY=($(compgen -W "none $(ls /sys/class/net)" -- "$cur")); return ;;
 	setup|teardown) [[ $obj == container ]] && COMPREPLY=($(compgen -W "$(ip netns list 2>/dev/null | cut -d' ' -f1)" -- "$cur")); return ;;
+	state) [[ $obj == endpoint ]] && COMPREPLY=($(compgen -W "up down" -- "$cur")); return ;;
 	endpoint) [[ $obj == map || $obj == container ]] && COMPREPLY=($(compgen -W "$(mnmapctl -j endpoint show 2>/dev/null | grep -o '"name":"[^"]*"' | cut -d'"' -f4)" -- "$cur")); return ;;
 	esac
 	if [[ -z $obj ]]; then
-		COMPREPLY=($(compgen -W "endpoint map host stats monitor save flush container help -j -p -n -b -c -f -V --etcd" -- "$cur"))
+		COMPREPLY=($(compgen -W "endpoint map host stats flow monitor save flush container help -j -p -n -b -c -f -V --etcd" -- "$cur"))
 	elif [[ -z $cmd ]]; then
 		case $obj in
 		endpoint) COMPREPLY=($(compgen -W "add set del show help" -- "$cur")) ;;
-		map) COMPREPLY=($(compgen -W "add del show flush help" -- "$cur")) ;;
+		map) COMPREPLY=($(compgen -W "add set del show flush help" -- "$cur")) ;;
+		flow) COMPREPLY=($(compgen -W "show flush help" -- "$cur")) ;;
 		host) COMPREPLY=($(compgen -W "set show help" -- "$cur")) ;;
 		stats) COMPREPLY=($(compgen -W "show help" -- "$cur")) ;;
 		container) COMPREPLY=($(compgen -W "setup teardown help" -- "$cur")) ;;
 		esac
 	else
 		case $obj in
-		endpoint) COMPREPLY=($(compgen -W "mac dev vtep tenant" -- "$cur")) ;;
+		endpoint) COMPREPLY=($(compgen -W "mac dev vtep tenant state" -- "$cur")) ;;
 		map) COMPREPLY=($(compgen -W "tcp udp icmp endpoint weight tenant counters" -- "$cur")) ;;
 		host) COMPREPLY=($(compgen -W "uplink vxlan vtep gateway" -- "$cur")) ;;
+		flow) [[ $cmd == show ]] && COMPREPLY=($(compgen -W "tcp udp icmp tenant" -- "$cur")) ;;
 		container) [[ $cmd == setup ]] && COMPREPLY=($(compgen -W "endpoint" -- "$cur")) ;;
 		esac
 	fi

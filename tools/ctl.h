@@ -63,6 +63,7 @@ int do_save(struct ctl *ctl, int argc, char **argv);
 int do_stats(struct ctl *ctl, int argc, char **argv);
 int do_flush(struct ctl *ctl, int argc, char **argv);
 int do_container(struct ctl *ctl, int argc, char **argv);
+int do_flow(struct ctl *ctl, int argc, char **argv);
 
 struct nlattr;
 struct nl_msg;
@@ -82,6 +83,8 @@ int endpoint_get(struct ctl *ctl, const char *name,
 int map_dump_by_endpoint(struct ctl *ctl, const char *name,
 			 int (*fn)(struct ctl *, struct nlattr **, void *), void *arg);
 int map_stats_show(struct ctl *ctl, int argc, char **argv);
+int map_key_nest(struct ctl *ctl, const char *what, int argc, char **argv,
+		 struct nl_msg *msg);
 
 /*
  * Add one object: its nest, filled by @fill, goes in a message of its own,
@@ -130,6 +133,7 @@ struct store_map {
 	const char *endpoint;	/* del: NULL deletes the whole map */
 	uint32_t weight;
 	bool has_weight, counters;
+	bool set;		/* add: change the endpoint's weight, which it has */
 };
 
 /* Edits redone when other writers came between, before a conflict is reported. */

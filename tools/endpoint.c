@@ -17,12 +17,15 @@ static void endpoint_usage(void)
 {
 	fprintf(stderr,
 		"Usage: mnmapctl endpoint add NAME mac MAC { dev IFNAME | vtep ADDR } [tenant T]\n"
+		"                             [state up|down]\n"
 		"       mnmapctl endpoint set NAME [mac MAC] [dev IFNAME | vtep ADDR] [tenant T]\n"
+		"                             [state up|down]\n"
 		"       mnmapctl endpoint del NAME\n"
 		"       mnmapctl endpoint show [NAME]\n"
 		"With --etcd: endpoint { add | set } NAME mac MAC host HOST dev IFNAME\n"
 		"                      [tenant T] [state up|down]\n"
-		"NAME: 1-64 characters of A-Za-z0-9_.:-; T: the tenant's VNI, 0 (public) to %u\n",
+		"NAME: 1-64 characters of A-Za-z0-9_.:-; T: the tenant's VNI, 0 (public) to %u\n"
+		"state down: no new flows in any map (established ones stay); up: back.\n",
 		MNMAP_VNI_MAX);
 }
 
@@ -61,6 +64,12 @@ int print_endpoint(struct ctl *ctl, struct nlattr **top, void *arg)
 		uint32_t tenant = nla_get_u32(tb[MNMAP_A_ENDPOINT_TENANT]);
 
 		print_uint("tenant", tenant ? " tenant %" PRIu64 : NULL, tenant);
+	}
+	/* Up is the default: the text says only down, as save must restore it. */
+	if (tb[MNMAP_A_ENDPOINT_STATE]) {
+		bool down = nla_get_u32(tb[MNMAP_A_ENDPOINT_STATE]) == MNMAP_ENDPOINT_STATE_DOWN;
+
+		print_string("state", down ? " state %s" : NULL, down ? "down" : "up");
 	}
 	if (tb[MNMAP_A_ENDPOINT_USERS])
 		print_uint("users", NULL, nla_get_u32(tb[MNMAP_A_ENDPOINT_USERS]));
@@ -107,7 +116,7 @@ static int parse_endpoint_args(struct ctl *ctl, const char *what, int argc, char
 			if (parse_name(val))
 				return error(ctl, "%s: invalid host name '%s'", what, val);
 			a->host = val;
-		} else if (matches(key, "state") && ctl->store) {
+		} else if (matches(key, "state")) {
 			if (strcmp(val, "up") && strcmp(val, "down"))
 				return error(ctl, "%s: state is up or down", what);
 			a->state = val;
@@ -157,7 +166,10 @@ static int fill_endpoint(struct ctl *ctl, struct nl_msg *msg, void *arg)
 	    (a->vtep.family &&
 	     nla_put(msg, a->vtep.family == AF_INET ? MNMAP_A_ENDPOINT_VTEP_IPV4 :
 		     MNMAP_A_ENDPOINT_VTEP_IPV6, addr_len(&a->vtep), a->vtep.bytes)) ||
-	    (a->has_tenant && nla_put_u32(msg, MNMAP_A_ENDPOINT_TENANT, a->tenant)))
+	    (a->has_tenant && nla_put_u32(msg, MNMAP_A_ENDPOINT_TENANT, a->tenant)) ||
+	    (a->state && nla_put_u32(msg, MNMAP_A_ENDPOINT_STATE,
+				     strcmp(a->state, "down") ? MNMAP_ENDPOINT_STATE_UP :
+							       MNMAP_ENDPOINT_STATE_DOWN)))
 		return -EMSGSIZE;
 	return 0;
 }

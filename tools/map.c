@@ -19,12 +19,14 @@ static void map_usage(void)
 		"Usage: mnmapctl map add ADDR { tcp | udp } PORT[-PORT] endpoint NAME [weight W] [tenant T]\n"
 		"                        [counters]\n"
 		"       mnmapctl map add ADDR icmp endpoint NAME [tenant T] [counters]\n"
+		"       mnmapctl map set ADDR { tcp | udp } PORT endpoint NAME weight W [tenant T]\n"
 		"       mnmapctl map del ADDR PROTO [PORT[-PORT]] [endpoint NAME] [tenant T]\n"
 		"       mnmapctl map show [ADDR [PROTO [PORT]]] [endpoint NAME] [tenant T]\n"
 		"       mnmapctl map flush\n"
 		"A port range is the block one endpoint's own connections use; an exact\n"
-		"port takes precedence over a range. W: 1-%u, T: 0-%u. counters: the new\n"
-		"map counts its packets and bytes (stats show map).\n",
+		"port takes precedence over a range. W: 0-%u (0 drains: established flows\n"
+		"stay, no new ones), T: 0-%u. counters: the new map counts its packets\n"
+		"and bytes (stats show map).\n",
 		MNMAP_WEIGHT_MAX, MNMAP_VNI_MAX);
 }
 
@@ -205,8 +207,8 @@ static int parse_options(struct ctl *ctl, const char *what, int argc, char **arg
 				return error(ctl, "%s: invalid endpoint name '%s'", what, val);
 			a->endpoint = val;
 		} else if (matches(key, "weight")) {
-			if (parse_uint(val, MNMAP_WEIGHT_MAX, &a->weight) || !a->weight)
-				return error(ctl, "%s: weight must be 1 to %u", what, MNMAP_WEIGHT_MAX);
+			if (parse_uint(val, MNMAP_WEIGHT_MAX, &a->weight))
+				return error(ctl, "%s: weight must be 0 to %u", what, MNMAP_WEIGHT_MAX);
 			a->has_weight = true;
 		} else if (matches(key, "tenant")) {
 			if (parse_uint(val, MNMAP_VNI_MAX, &a->tenant))
@@ -266,14 +268,14 @@ static int fill_map(struct ctl *ctl, struct nl_msg *msg, void *arg)
 	return 0;
 }
 
-/* The store's map key and one of its endpoints, from the words. */
-static int map_to_store(struct ctl *ctl, const struct map_args *a, bool add)
+/* The store's map key and one of its endpoints, from the words; @set: its weight. */
+static int map_to_store(struct ctl *ctl, const struct map_args *a, bool add, bool set)
 {
 	struct store_map m = {
 		.addr = a->addr, .proto = proto_name(a->proto), .has_port = a->first != 0,
 		.first = a->first, .last = a->last, .tenant = a->tenant,
 		.endpoint = a->endpoint, .weight = a->weight, .has_weight = a->has_weight,
-		.counters = a->counters,
+		.counters = a->counters, .set = set,
 	};
 
 	if (ctl->dry_run)
@@ -294,7 +296,7 @@ static int map_add(struct ctl *ctl, int argc, char **argv)
 	if (a.has_weight && a.first != a.last)
 		return error(ctl, "map add: a port range belongs to one endpoint: no weight");
 	if (ctl->store)
-		return map_to_store(ctl, &a, true);
+		return map_to_store(ctl, &a, true, false);
 	return add_object(ctl, MNMAP_CMD_MAP_NEW, MNMAP_A_MAP, fill_map, &a, NULL);
 }
 
@@ -309,15 +311,51 @@ static int map_del(struct ctl *ctl, int argc, char **argv)
 	if (err)
 		return err;
 	if (a.has_weight)
-		return error(ctl, "map del: weight only goes with add");
+		return error(ctl, "map del: weight goes with add and set");
 	if (a.counters)
 		return error(ctl, "map del: counters only go with add");
 	if (ctl->store)
-		return map_to_store(ctl, &a, false);
+		return map_to_store(ctl, &a, false, false);
 	err = batch_flush_pending(ctl);
 	if (err)
 		return err;
 	msg = ctl_request(ctl, MNMAP_CMD_MAP_DEL, 0);
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, MNMAP_A_MAP);
+	if (!nest || fill_map(ctl, msg, &a)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return ctl_transact(ctl, msg, NULL, NULL);
+}
+
+/* One endpoint's weight; its established flows stay where they are. */
+static int map_set(struct ctl *ctl, int argc, char **argv)
+{
+	struct map_args a = { 0 };
+	struct nl_msg *msg;
+	struct nlattr *nest;
+	int err;
+
+	err = parse_map_args(ctl, "map set", argc, argv, &a, true);
+	if (err)
+		return err;
+	if (!a.endpoint)
+		return error(ctl, "map set: missing endpoint");
+	if (!a.has_weight)
+		return error(ctl, "map set: missing weight (what a set changes)");
+	if (a.counters)
+		return error(ctl, "map set: counters are chosen when the map is made");
+	if (a.first != a.last)
+		return error(ctl, "map set: a port range belongs to one endpoint: no weight");
+	if (ctl->store)
+		return map_to_store(ctl, &a, true, true);
+	err = batch_flush_pending(ctl);
+	if (err)
+		return err;
+	msg = ctl_request(ctl, MNMAP_CMD_MAP_SET, 0);
 	if (!msg)
 		return -ENOMEM;
 	nest = nla_nest_start(msg, MNMAP_A_MAP);
@@ -380,6 +418,30 @@ static int map_show(struct ctl *ctl, int argc, char **argv)
 		return error(ctl, "map show: cannot filter by counters");
 	a.last = 0;
 	return ctl_dump(ctl, map_dump_request, &a, print_map, &map_order);
+}
+
+/*
+ * A map's key from the words ADDR PROTO [PORT] [tenant T], as a map nest
+ * in @msg: what names the flows of one map.
+ */
+int map_key_nest(struct ctl *ctl, const char *what, int argc, char **argv, struct nl_msg *msg)
+{
+	struct map_args a = { 0 };
+	struct nlattr *nest;
+	int err;
+
+	err = parse_map_args(ctl, what, argc, argv, &a, true);
+	if (err)
+		return err;
+	if (a.endpoint || a.has_weight || a.counters)
+		return error(ctl, "%s: a map is ADDR PROTO [PORT] [tenant T]", what);
+	if (a.first != a.last)
+		return error(ctl, "%s: give one port, not a range", what);
+	nest = nla_nest_start(msg, MNMAP_A_MAP);
+	if (!nest || fill_map(ctl, msg, &a))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
 }
 
 int print_count(struct ctl *ctl, struct nlattr **tb, void *arg)
@@ -454,6 +516,7 @@ int map_stats_show(struct ctl *ctl, int argc, char **argv)
 
 static const struct cmd map_cmds[] = {
 	{ "add", map_add },
+	{ "set", map_set },
 	{ "del", map_del },
 	{ "show", map_show },
 	{ "list", map_show },

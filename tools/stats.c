@@ -17,7 +17,8 @@ static void stats_usage(void)
 	fprintf(stderr,
 		"Usage: mnmapctl stats show [endpoint NAME | map ADDR PROTO PORT]\n"
 		"Packets and bytes delivered, and drops by reason, for the namespace,\n"
-		"each endpoint and each map (or the one named).\n");
+		"each endpoint and each map (or the one named); the flow table's size\n"
+		"and counters.\n");
 }
 
 /* Print a stats nest as "stats": {...}, or as text after the object's name. */
@@ -47,6 +48,36 @@ void print_stats(struct nlattr *nest)
 	print_close_object();
 }
 
+/* The flow table's size and counters: "flows": {...}, or a line of text. */
+static void print_flow_stats(struct nlattr *nest)
+{
+	static const struct {
+		int attr;
+		const char *key, *fmt;
+		bool is_u64;
+	} fields[] = {
+		{ MNMAP_A_FLOW_STATS_COUNT, "count", "flows %" PRIu64, false },
+		{ MNMAP_A_FLOW_STATS_LIMIT, "limit", " limit %" PRIu64, false },
+		{ MNMAP_A_FLOW_STATS_HITS, "hits", " hits %" PRIu64, true },
+		{ MNMAP_A_FLOW_STATS_INSERTS, "inserts", " inserts %" PRIu64, true },
+		{ MNMAP_A_FLOW_STATS_EVICTIONS, "evictions", " evictions %" PRIu64, true },
+		{ MNMAP_A_FLOW_STATS_BYPASSES, "bypasses", " bypasses %" PRIu64, true },
+		{ MNMAP_A_FLOW_STATS_EXPIRED, "expired", " expired %" PRIu64, true },
+	};
+	struct nlattr *tb[MNMAP_A_FLOW_STATS_MAX + 1];
+
+	if (!nest || nla_parse_nested(tb, MNMAP_A_FLOW_STATS_MAX, nest, NULL))
+		return;
+	print_open_object("flows");
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (tb[fields[i].attr])
+			print_uint(fields[i].key, fields[i].fmt,
+				   fields[i].is_u64 ? nla_get_u64(tb[fields[i].attr]) :
+						      nla_get_u32(tb[fields[i].attr]));
+	print_close_object();
+	print_text("\n");
+}
+
 static int print_namespace_stats(struct ctl *ctl, struct nlattr **top, void *arg)
 {
 	struct nlattr *tb[MNMAP_A_HOST_MAX + 1];
@@ -60,6 +91,7 @@ static int print_namespace_stats(struct ctl *ctl, struct nlattr **top, void *arg
 	print_stats(tb[MNMAP_A_HOST_STATS]);
 	print_close_object();
 	print_text("\n");
+	print_flow_stats(tb[MNMAP_A_HOST_FLOWS]);
 	return 0;
 }
 

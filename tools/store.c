@@ -186,19 +186,16 @@ static int endpoint_place(const struct xlate_ctx *x, json_object *o, char *place
 	return 0;
 }
 
-/* "state": up (or absent) applies; down is issue 15: applied as up, noted. */
-static int endpoint_state(json_object *o, struct xlate_endpoint *out, char *err, size_t len)
+/* "state": up (or absent) or down; *@down says which. */
+static int endpoint_state(json_object *o, bool *down, char *err, size_t len)
 {
 	const char *state;
 
 	if (str_field(o, "state", &state, err, len))
 		return -1;
-	if (!state || !strcmp(state, "up"))
-		return 0;
-	if (strcmp(state, "down"))
+	*down = state && !strcmp(state, "down");
+	if (state && !*down && strcmp(state, "up"))
 		return fail(err, len, "'state' must be up or down");
-	snprintf(out->warning, sizeof(out->warning),
-		 "state down is not supported by this module: applied as up");
 	return 0;
 }
 
@@ -210,6 +207,7 @@ int xlate_endpoint(const struct xlate_ctx *x, const char *name, const char *json
 	uint8_t mac[6];
 	const char *m;
 	uint64_t t, vni;
+	bool down;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -218,7 +216,7 @@ int xlate_endpoint(const struct xlate_ctx *x, const char *name, const char *json
 	if (str_field(o, "mac", &m, err, len) ||
 	    uint_field(o, "tenant", MNMAP_VNI_MAX, 0, &t, err, len) ||
 	    uint_field(o, "vni", MNMAP_VNI_MAX, t, &vni, err, len) ||
-	    endpoint_state(o, out, err, len))
+	    endpoint_state(o, &down, err, len))
 		goto out;
 	/* An endpoint's VNI is its tenant (the module's older name for it). */
 	if (vni != t) {
@@ -234,8 +232,11 @@ int xlate_endpoint(const struct xlate_ctx *x, const char *name, const char *json
 	if (t)
 		snprintf(tenant, sizeof(tenant), " tenant %u", (unsigned int)t);
 	out->tenant = t;
-	snprintf(out->add, sizeof(out->add), "endpoint add %s mac %s%s%s\n", name, m, place, tenant);
-	snprintf(out->set, sizeof(out->set), "endpoint set %s mac %s%s\n", name, m, place);
+	/* A set says the state either way: it may be what changed. */
+	snprintf(out->add, sizeof(out->add), "endpoint add %s mac %s%s%s%s\n", name, m, place,
+		 tenant, down ? " state down" : "");
+	snprintf(out->set, sizeof(out->set), "endpoint set %s mac %s%s state %s\n", name, m,
+		 place, down ? "down" : "up");
 	rc = 0;
 out:
 	json_object_put(o);
@@ -256,9 +257,8 @@ static int map_backend(const struct xlate_ctx *x, const struct key_info *ki, jso
 		return -1;
 	if (!name || parse_name(name))
 		return fail(err, len, "an endpoint needs a 'name' (1-64 of A-Za-z0-9_.:-)");
-	if (!weight || (ki->weightless && weight != 1))
-		return fail(err, len, ki->weightless ? "endpoint %s: a port range or icmp map takes no weight" :
-			    "endpoint %s: weight must be 1 to %u", name, MNMAP_WEIGHT_MAX);
+	if (ki->weightless && weight != 1)
+		return fail(err, len, "endpoint %s: a port range or icmp map takes no weight", name);
 	if (!x->endpoint_ok(x->arg, name))
 		return fail(err, len, "unknown endpoint '%s' (absent or not applied)", name);
 	/* A range belongs to one endpoint: the grammar takes no weight there. */

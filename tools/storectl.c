@@ -454,6 +454,15 @@ int store_map_add(struct ctl *ctl, const struct store_map *m)
 		if (json_object_object_get_ex(json_object_array_get_idx(eps, i), "name", &n) &&
 		    !strcmp(json_object_get_string(n), m->endpoint))
 			break;
+	if (m->set) {
+		if (i == json_object_array_length(eps)) {
+			json_object_put(o);
+			return error(ctl, "map set: the map has no endpoint '%s'", m->endpoint);
+		}
+		json_object_object_add(json_object_array_get_idx(eps, i), "weight",
+				       json_object_new_int64(m->weight));
+		return put_object(ctl, key, o);
+	}
 	if (i < json_object_array_length(eps)) {
 		json_object_put(o);
 		return error(ctl, "map add: the map has endpoint '%s' already", m->endpoint);

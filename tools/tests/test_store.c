@@ -84,7 +84,7 @@ static void test_xlate(void)
 	check(!xlate_endpoint(&x, "c1", "{\"mac\":\"02:00:00:00:00:01\",\"host\":\"h1\",\"dev\":\"veth1\"}",
 			      &ep, err, sizeof(err)) &&
 	      !strcmp(ep.add, "endpoint add c1 mac 02:00:00:00:00:01 dev veth1\n") &&
-	      !strcmp(ep.set, "endpoint set c1 mac 02:00:00:00:00:01 dev veth1\n"),
+	      !strcmp(ep.set, "endpoint set c1 mac 02:00:00:00:00:01 dev veth1 state up\n"),
 	      "endpoint on this host: its dev");
 	check(!xlate_endpoint(&x, "c2", "{\"mac\":\"02:00:00:00:00:02\",\"host\":\"h2\",\"dev\":\"veth9\",\"tenant\":5}",
 			      &ep, err, sizeof(err)) &&
@@ -99,8 +99,13 @@ static void test_xlate(void)
 	check(xlate_endpoint(&x, "c1", "{\"mac\":", &ep, err, sizeof(err)) && strstr(err, "JSON"),
 	      "bad JSON refused");
 	check(!xlate_endpoint(&x, "c1", "{\"mac\":\"02:00:00:00:00:01\",\"host\":\"h1\",\"dev\":\"v\",\"state\":\"down\"}",
-			      &ep, err, sizeof(err)) && strstr(ep.warning, "not supported"),
-	      "state down applied as up, with a warning");
+			      &ep, err, sizeof(err)) && strstr(ep.add, " state down\n") &&
+	      strstr(ep.set, " state down\n") && !ep.warning[0],
+	      "state down applied, on add and set");
+	check(!xlate_endpoint(&x, "c1", "{\"mac\":\"02:00:00:00:00:01\",\"host\":\"h1\",\"dev\":\"v\"}",
+			      &ep, err, sizeof(err)) && !strstr(ep.add, "state") &&
+	      strstr(ep.set, " state up\n"),
+	      "no state: up, said on set (it may be what changed)");
 	check(xlate_endpoint(&x, "c1", "{\"mac\":\"02:00:00:00:00:01\",\"host\":\"h1\",\"dev\":\"v\",\"state\":\"sideways\"}",
 			     &ep, err, sizeof(err)), "unknown state refused");
 	store_key_parse("/mnmap/v1/maps/0/198.51.100.10/tcp/80", &ki, err, sizeof(err));
@@ -109,6 +114,13 @@ static void test_xlate(void)
 	      !strcmp(lines, "map add 198.51.100.10 tcp 80 endpoint c1 weight 3 counters\n"
 			     "map add 198.51.100.10 tcp 80 endpoint c2 counters\n") &&
 	      !strcmp(names, "c1") && !strcmp(names + 3, "c2"), "map with two weighted endpoints");
+	free(lines);
+	free(names);
+	check(!xlate_map(&x, &ki, "{\"endpoints\":[{\"name\":\"c1\",\"weight\":0},{\"name\":\"c2\"}]}",
+			 &lines, &names, err, sizeof(err)) &&
+	      !strcmp(lines, "map add 198.51.100.10 tcp 80 endpoint c1 weight 0\n"
+			     "map add 198.51.100.10 tcp 80 endpoint c2\n"),
+	      "weight 0 (drained) applied");
 	free(lines);
 	free(names);
 	check(xlate_map(&x, &ki, "{\"endpoints\":[{\"name\":\"c9\"}]}", &lines, &names, err, sizeof(err)) &&
@@ -175,7 +187,7 @@ static void test_sync(void)
 	f.calls = 0;
 	sync_set(s, C1, C1_THERE);
 	check(!sync_apply(s, false, fake_apply, &f, err, sizeof(err)) &&
-	      !strcmp(f.text, "endpoint set c1 mac 02:00:00:00:00:01 vtep 10.0.0.12\n"),
+	      !strcmp(f.text, "endpoint set c1 mac 02:00:00:00:00:01 vtep 10.0.0.12 state up\n"),
 	      "a move is one endpoint set; its maps stay");
 	sync_set(s, C2, C2_THERE);
 	sync_set(s, M80, "{\"endpoints\":[{\"name\":\"c1\"},{\"name\":\"c2\",\"weight\":2}]}");

@@ -32,6 +32,19 @@
 #define MNMAP_MAP_ENDPOINTS_MAX	256
 #define MNMAP_MCGRP_EVENTS	"events"
 
+/* Whether an endpoint takes new flows. */
+enum mnmap_endpoint_state {
+	/* It takes new flows by its weight in each map (the default). */
+	MNMAP_ENDPOINT_STATE_UP = 0,
+	/*
+	 * Out of every map for new flows at once; its established flows
+	 * stay with it (the flow table). A map whose endpoints are all
+	 * down or drained takes no new flow; a map of one endpoint
+	 * always delivers to it.
+	 */
+	MNMAP_ENDPOINT_STATE_DOWN,
+};
+
 /* Top-level attributes of every mnmap message. */
 enum mnmap_a {
 	/* This host's role and plumbing. */
@@ -52,6 +65,8 @@ enum mnmap_a {
 	MNMAP_A_REPLACE,
 	/* Number of objects a batch request added or a flush removed (replies). */
 	MNMAP_A_COUNT,
+	/* A flow of the flow table (FLOW_GET replies). */
+	MNMAP_A_FLOW,
 
 	__MNMAP_A_MAX,
 	MNMAP_A_MAX = (__MNMAP_A_MAX - 1)
@@ -83,6 +98,8 @@ enum mnmap_a_host {
 	 * namespace, that is while it has maps to serve (replies only).
 	 */
 	MNMAP_A_HOST_DATAPATH,
+	/* The flow table's size and counters (replies only). */
+	MNMAP_A_HOST_FLOWS,
 
 	__MNMAP_A_HOST_MAX,
 	MNMAP_A_HOST_MAX = (__MNMAP_A_HOST_MAX - 1)
@@ -123,6 +140,8 @@ enum mnmap_a_endpoint {
 	 * added; a set may change it only while no map uses it.
 	 */
 	MNMAP_A_ENDPOINT_TENANT,
+	/* Whether it takes new flows (default up; replies always carry it). */
+	MNMAP_A_ENDPOINT_STATE,
 
 	__MNMAP_A_ENDPOINT_MAX,
 	MNMAP_A_ENDPOINT_MAX = (__MNMAP_A_ENDPOINT_MAX - 1)
@@ -153,7 +172,11 @@ enum mnmap_a_map {
 	 * removes the whole map.
 	 */
 	MNMAP_A_MAP_ENDPOINT,
-	/* Share of new flows for this endpoint, 1 to weight-max (default 1). */
+	/*
+	 * Share of new flows for this endpoint, 0 to weight-max (default
+	 * 1). 0 drains it: its established flows stay, it gets no new one.
+	 * In MAP_SET, the endpoint's new weight.
+	 */
 	MNMAP_A_MAP_WEIGHT,
 	/* In replies, each endpoint of the map with its weight. */
 	MNMAP_A_MAP_BACKEND,
@@ -216,6 +239,61 @@ enum mnmap_a_stats {
 	MNMAP_A_STATS_MAX = (__MNMAP_A_STATS_MAX - 1)
 };
 
+/*
+ * The flow table (replies only): the flows to maps of several
+ * endpoints, each remembering the endpoint it went to, so that a
+ * change of the map's endpoints or weights never moves it.
+ */
+enum mnmap_a_flow_stats {
+	MNMAP_A_FLOW_STATS_PAD = 1,
+	/* Flows remembered now. */
+	MNMAP_A_FLOW_STATS_COUNT,
+	/* Most flows it remembers (module parameter flow_max). */
+	MNMAP_A_FLOW_STATS_LIMIT,
+	/* Packets that found their flow. */
+	MNMAP_A_FLOW_STATS_HITS,
+	/* Flows remembered. */
+	MNMAP_A_FLOW_STATS_INSERTS,
+	/* Flows forgotten to make room while the table was full. */
+	MNMAP_A_FLOW_STATS_EVICTIONS,
+	/*
+	 * New flows not remembered: over the new-flow rate (module
+	 * parameter flow_rate), or no memory. They go by the map's
+	 * consistent hash.
+	 */
+	MNMAP_A_FLOW_STATS_BYPASSES,
+	/* Flows forgotten after their idle timeout. */
+	MNMAP_A_FLOW_STATS_EXPIRED,
+
+	__MNMAP_A_FLOW_STATS_MAX,
+	MNMAP_A_FLOW_STATS_MAX = (__MNMAP_A_FLOW_STATS_MAX - 1)
+};
+
+/*
+ * One flow of the flow table (FLOW_GET replies): from (source address,
+ * port) to a map's (tenant, address, protocol, port), and the
+ * endpoint it goes to.
+ */
+enum mnmap_a_flow {
+	MNMAP_A_FLOW_TENANT = 1,
+	MNMAP_A_FLOW_PROTO,
+	MNMAP_A_FLOW_SRC_IPV4,
+	MNMAP_A_FLOW_SRC_IPV6,
+	MNMAP_A_FLOW_SRC_PORT,
+	MNMAP_A_FLOW_DST_IPV4,
+	MNMAP_A_FLOW_DST_IPV6,
+	MNMAP_A_FLOW_DST_PORT,
+	/*
+	 * The endpoint's name; absent when it left the map (the flow picks again).
+	 */
+	MNMAP_A_FLOW_ENDPOINT,
+	/* Milliseconds since its last packet. */
+	MNMAP_A_FLOW_IDLE,
+
+	__MNMAP_A_FLOW_MAX,
+	MNMAP_A_FLOW_MAX = (__MNMAP_A_FLOW_MAX - 1)
+};
+
 enum mnmap_cmd {
 	/* Get this host's configuration. */
 	MNMAP_CMD_HOST_GET = 1,
@@ -228,7 +306,10 @@ enum mnmap_cmd {
 	 * batch), all are added or none is, and the reply carries their count.
 	 */
 	MNMAP_CMD_ENDPOINT_NEW,
-	/* Change an endpoint's MAC or location (a move); replies with it. */
+	/*
+	 * Change an endpoint's MAC, location (a move), tenant or state;
+	 * replies with it.
+	 */
 	MNMAP_CMD_ENDPOINT_SET,
 	/* Delete an endpoint; refused while maps use it unless force is given. */
 	MNMAP_CMD_ENDPOINT_DEL,
@@ -277,6 +358,22 @@ enum mnmap_cmd {
 	MNMAP_CMD_TXN_ABORT,
 	/* Announces that a transaction was committed (re-dump the table). */
 	MNMAP_CMD_TXN_NTF,
+	/*
+	 * Change the weight of one endpoint of a map (map names the map, its
+	 * endpoint and the weight); replies with the map as it now is.
+	 * Established flows stay where they are.
+	 */
+	MNMAP_CMD_MAP_SET,
+	/*
+	 * Dump the flow table; a map attribute in the request filters by the
+	 * map's address, protocol and port (tenant too, when given).
+	 */
+	MNMAP_CMD_FLOW_GET,
+	/*
+	 * Forget every flow of this namespace; replies with the count. Each
+	 * flow picks its endpoint again by the map's consistent hash.
+	 */
+	MNMAP_CMD_FLOW_FLUSH,
 
 	__MNMAP_CMD_MAX,
 	MNMAP_CMD_MAX = (__MNMAP_CMD_MAX - 1)

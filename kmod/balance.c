@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which endpoint of a map a packet goes to. A map of one endpoint: that
+ * one, whatever its weight or state (there is no other to choose). A map
+ * of several: the endpoint its flow went to before, while that endpoint
+ * is in the map (the flow table, flow.c), even drained (weight 0) or
+ * down; else the map's Maglev table by the flow's hash (maglev.c), which
+ * every host computes alike.
+ */
+
+#include "balance.h"
+#include "flow.h"
+#include "netns.h"
+
+#include <linux/etherdevice.h>
+
+static bool is_down(const struct mnmap_endpoint *ep)
+{
+	return rcu_dereference(ep->loc)->down;
+}
+
+struct mnmap_endpoint *mnmap_backend_by_serial(const struct mnmap_map *m, u32 serial)
+{
+	for (int i = 0; i < m->n_backends; i++)
+		if (m->backends[i].ep->serial == serial)
+			return m->backends[i].ep;
+	return NULL;
+}
+
+/* Whether some endpoint of @m takes new flows: up, with weight. */
+static bool any_takes_new(const struct mnmap_map *m)
+{
+	for (int i = 0; i < m->n_backends; i++)
+		if (m->backends[i].weight && !is_down(m->backends[i].ep))
+			return true;
+	return false;
+}
+
+/*
+ * A new flow's endpoint: its slot's; when that one is down, the next
+ * slot's that is up, so that a down endpoint's share goes to the others
+ * by their weights (their slots), the same on every host. NULL when no
+ * endpoint takes new flows.
+ */
+static struct mnmap_endpoint *consistent_pick(const struct mnmap_map *m, u32 hash)
+{
+	const u8 *slots = mnmap_map_slots(m);
+	u32 slot;
+
+	if (!m->n_slots || !any_takes_new(m))
+		return NULL;
+	slot = hash % m->n_slots;
+	for (u32 i = 0; i < m->n_slots; i++, slot = slot + 1 == m->n_slots ? 0 : slot + 1) {
+		struct mnmap_endpoint *ep = m->backends[slots[slot]].ep;
+
+		if (!is_down(ep))
+			return ep;
+	}
+	return NULL;	/* went down meanwhile */
+}
+
+/*
+ * Out of the tunnel, the sending host has picked: the frame is for the
+ * endpoint of this host whose MAC it carries. NULL if no such endpoint.
+ */
+static struct mnmap_endpoint *picked_by_sender(const struct mnmap_map *m,
+					       const struct sk_buff *skb)
+{
+	if (!skb_mac_header_was_set(skb))
+		return NULL;
+	for (int i = 0; i < m->n_backends; i++) {
+		const struct mnmap_location *loc = rcu_dereference(m->backends[i].ep->loc);
+
+		if (!loc->vtep.family && ether_addr_equal(loc->mac, eth_hdr(skb)->h_dest))
+			return m->backends[i].ep;
+	}
+	return NULL;
+}
+
+static void flow_key_of(const struct mnmap_map *m, const struct mnmap_packet *p,
+			struct mnmap_flow_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->family = p->dst.family;
+	key->proto = p->dst.proto;
+	key->tenant = m->n.key.tenant;
+	memcpy(&key->src, &p->src.addr, sizeof(key->src));
+	memcpy(&key->dst, &p->dst.addr, sizeof(key->dst));
+	key->sport = p->src.port;
+	key->dport = p->dst.port;
+}
+
+/* The endpoint of @m for the packet @p describes; NULL: none takes it. */
+struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *m,
+				  const struct mnmap_packet *p, const struct sk_buff *skb,
+				  enum mnmap_origin from)
+{
+	struct mnmap_flows *flows = mnmap_flows_of(mn);
+	struct mnmap_endpoint *ep;
+	struct mnmap_flow_key key;
+	struct mnmap_flow *fl;
+
+	if (m->n_backends == 1)
+		return m->backends[0].ep;
+	if (from == MNMAP_FROM_VXLAN) {
+		ep = picked_by_sender(m, skb);
+		if (ep)
+			return ep;
+	}
+	flow_key_of(m, p, &key);
+	fl = flows ? mnmap_flow_lookup(flows, &key) : NULL;
+	if (fl) {
+		ep = mnmap_backend_by_serial(m, READ_ONCE(fl->serial));
+		if (ep)
+			return ep;
+	}
+	ep = consistent_pick(m, mnmap_flow_hash(&key));
+	if (!ep)
+		return NULL;
+	if (fl)
+		mnmap_flow_repoint(fl, ep->serial);	/* its endpoint left the map */
+	else if (flows)
+		mnmap_flow_remember(flows, &key, ep->serial);
+	return ep;
+}

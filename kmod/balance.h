@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MNMAP_BALANCE_H
+#define _MNMAP_BALANCE_H
+
+#include "datapath.h"
+
+struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *m,
+				  const struct mnmap_packet *p, const struct sk_buff *skb,
+				  enum mnmap_origin from);
+struct mnmap_endpoint *mnmap_backend_by_serial(const struct mnmap_map *m, u32 serial);
+
+#endif /* _MNMAP_BALANCE_H */
