@@ -19,10 +19,11 @@ static bool is_down(const struct mnmap_endpoint *ep)
 	return rcu_dereference(ep->loc)->down;
 }
 
-struct mnmap_endpoint *mnmap_backend_by_serial(const struct mnmap_map *m, u32 serial)
+/* The endpoint of @m whose name hashes to @name_hash (one of 2^64: its name). */
+struct mnmap_endpoint *mnmap_backend_named(const struct mnmap_map *m, u64 name_hash)
 {
 	for (int i = 0; i < m->n_backends; i++)
-		if (m->backends[i].ep->serial == serial)
+		if (m->backends[i].ep->name_hash == name_hash)
 			return m->backends[i].ep;
 	return NULL;
 }
@@ -110,7 +111,7 @@ struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *
 	flow_key_of(m, p, &key);
 	fl = flows ? mnmap_flow_lookup(flows, &key) : NULL;
 	if (fl) {
-		ep = mnmap_backend_by_serial(m, READ_ONCE(fl->serial));
+		ep = mnmap_backend_named(m, READ_ONCE(fl->endpoint));
 		if (ep)
 			return ep;
 	}
@@ -118,8 +119,8 @@ struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *
 	if (!ep)
 		return NULL;
 	if (fl)
-		mnmap_flow_repoint(fl, ep->serial);	/* its endpoint left the map */
+		mnmap_flow_repoint(fl, ep->name_hash);	/* its endpoint left the map */
 	else if (flows)
-		mnmap_flow_remember(flows, &key, ep->serial);
+		mnmap_flow_remember(flows, &key, ep->name_hash);
 	return ep;
 }

@@ -7,6 +7,6 @@
 struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *m,
 				  const struct mnmap_packet *p, const struct sk_buff *skb,
 				  enum mnmap_origin from);
-struct mnmap_endpoint *mnmap_backend_by_serial(const struct mnmap_map *m, u32 serial);
+struct mnmap_endpoint *mnmap_backend_named(const struct mnmap_map *m, u64 name_hash);
 
 #endif /* _MNMAP_BALANCE_H */

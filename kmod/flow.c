@@ -4,14 +4,19 @@
  * tenant) remembers the endpoint the consistent hash gave it, so that a
  * change of the map's endpoints or weights never moves an established
  * connection (there is no NAT and no connection state: a moved TCP
- * connection is reset). Per namespace; lookups are lock-free (RCU).
+ * connection is reset). Per namespace; lookups are lock-free (RCU),
+ * changes take the namespace's flow lock with bottom halves off.
  *
- * Bounded: at most flow_max flows; a new one then evicts the oldest (in
- * the order they came). Idle flows expire after flow_timeout_tcp or
- * flow_timeout_udp seconds (a worker looks once a second). Above
- * flow_rate new flows a second, new flows are not remembered (Katran's
- * defence: a flood of new flows must not flush the established ones);
- * they still go where the consistent hash says, counted as bypasses.
+ * Bounded: at most flow_max flows; a new one then makes room by evicting
+ * from the head of the list, the flows the worker visited longest ago,
+ * but passes over (to the tail) those that saw a packet in the last
+ * second, a few at a time. Idle flows expire after flow_timeout_tcp or
+ * flow_timeout_udp seconds: once a second the worker visits up to
+ * FLOW_SCAN of them from the head, and moves those it keeps to the tail.
+ * Above flow_rate new flows a second (a budget per CPU, so that the
+ * check takes no lock), new flows are not remembered (Katran's defence:
+ * a flood of new flows must not flush the established ones); they still
+ * go where the consistent hash says, and their packets count as bypasses.
  */
 
 #include "flow.h"
@@ -21,6 +26,7 @@
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
@@ -48,25 +54,30 @@ MODULE_PARM_DESC(flow_timeout_udp,
 
 /* Fixed: every host hashes a flow alike, so that they pick alike. */
 #define FLOW_HASH_SEED 0x6d6e6d70
+/* Flows the worker visits per second, and per hold of the lock. */
+#define FLOW_SCAN 4096
+/* Busy flows a new one passes over before it evicts one all the same. */
+#define FLOW_SECOND_CHANCES 8
 
 enum flow_stat { FLOW_HITS, FLOW_INSERTS, FLOW_EVICTIONS, FLOW_BYPASSES, FLOW_EXPIRED,
 		 FLOW_STATS };
 
-struct flow_pcpu_stats {
+struct flow_pcpu {
 	u64_stats_t n[FLOW_STATS];
 	struct u64_stats_sync syncp;
+	/* This CPU's share of the new-flow budget. */
+	u32 tokens;
+	unsigned long refilled;
 };
 
 struct mnmap_flows {
 	struct rhashtable ht;
-	/* Guards @age, @count and the new-flow budget; taken with BHs off. */
+	/* Guards @age and @count; taken with BHs off. */
 	spinlock_t lock;
 	struct list_head age;
 	u32 count;
-	u32 tokens;
-	unsigned long refilled;
 	struct delayed_work gc;
-	struct flow_pcpu_stats __percpu *stats;
+	struct flow_pcpu __percpu *pcpu;
 };
 
 static const struct rhashtable_params flow_params = {
@@ -86,11 +97,11 @@ u32 mnmap_flow_hash(const struct mnmap_flow_key *key)
 /* With BHs off: in the packet path, or under the lock. */
 static void count_flow(struct mnmap_flows *f, enum flow_stat what)
 {
-	struct flow_pcpu_stats *s = this_cpu_ptr(f->stats);
+	struct flow_pcpu *c = this_cpu_ptr(f->pcpu);
 
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->n[what]);
-	u64_stats_update_end(&s->syncp);
+	u64_stats_update_begin(&c->syncp);
+	u64_stats_inc(&c->n[what]);
+	u64_stats_update_end(&c->syncp);
 }
 
 static unsigned long timeout_of(const struct mnmap_flow *fl)
@@ -105,23 +116,34 @@ static void flow_unlink(struct mnmap_flows *f, struct mnmap_flow *fl)
 	lockdep_assert_held(&f->lock);
 	rhashtable_remove_fast(&f->ht, &fl->node, flow_params);
 	list_del(&fl->age);
-	f->count--;
+	WRITE_ONCE(f->count, f->count - 1);
 	kfree_rcu(fl, rcu);
 }
 
+/*
+ * Visit up to FLOW_SCAN flows from the head: forget the idle ones, and
+ * those over flow_max (lowered meanwhile); the others go to the tail.
+ */
 static void flows_expire(struct work_struct *work)
 {
 	struct mnmap_flows *f = container_of(work, struct mnmap_flows, gc.work);
+	unsigned int max = READ_ONCE(mnmap_flow_max);
 	unsigned long now = jiffies;
-	struct mnmap_flow *fl, *next;
+	struct mnmap_flow *fl;
 	bool more;
 
 	spin_lock_bh(&f->lock);
-	list_for_each_entry_safe(fl, next, &f->age, age) {
-		if (time_before(now, READ_ONCE(fl->seen) + timeout_of(fl)))
-			continue;
-		flow_unlink(f, fl);
-		count_flow(f, FLOW_EXPIRED);
+	for (u32 n = min(f->count, FLOW_SCAN); n; n--) {
+		fl = list_first_entry(&f->age, struct mnmap_flow, age);
+		if (f->count > max) {
+			flow_unlink(f, fl);
+			count_flow(f, FLOW_EVICTIONS);
+		} else if (!time_before(now, READ_ONCE(fl->seen) + timeout_of(fl))) {
+			flow_unlink(f, fl);
+			count_flow(f, FLOW_EXPIRED);
+		} else {
+			list_move_tail(&fl->age, &f->age);
+		}
 	}
 	more = f->count;
 	spin_unlock_bh(&f->lock);
@@ -136,18 +158,21 @@ struct mnmap_flows *mnmap_flows_new(void)
 
 	if (!f)
 		return NULL;
-	f->stats = alloc_percpu_gfp(struct flow_pcpu_stats, GFP_KERNEL_ACCOUNT);
-	if (!f->stats || rhashtable_init(&f->ht, &flow_params)) {
-		free_percpu(f->stats);
+	f->pcpu = alloc_percpu_gfp(struct flow_pcpu, GFP_KERNEL_ACCOUNT);
+	if (!f->pcpu || rhashtable_init(&f->ht, &flow_params)) {
+		free_percpu(f->pcpu);
 		kfree(f);
 		return NULL;
 	}
-	for_each_possible_cpu(cpu)
-		u64_stats_init(&per_cpu_ptr(f->stats, cpu)->syncp);
+	for_each_possible_cpu(cpu) {
+		struct flow_pcpu *c = per_cpu_ptr(f->pcpu, cpu);
+
+		u64_stats_init(&c->syncp);
+		c->refilled = jiffies - HZ;	/* a full budget from the start */
+	}
 	spin_lock_init(&f->lock);
 	INIT_LIST_HEAD(&f->age);
 	INIT_DELAYED_WORK(&f->gc, flows_expire);
-	f->refilled = jiffies;
 	return f;
 }
 
@@ -163,7 +188,7 @@ void mnmap_flows_free(struct mnmap_flows *f)
 		return;
 	cancel_delayed_work_sync(&f->gc);
 	rhashtable_free_and_destroy(&f->ht, free_flow, NULL);
-	free_percpu(f->stats);
+	free_percpu(f->pcpu);
 	kfree(f);
 }
 
@@ -182,85 +207,122 @@ struct mnmap_flow *mnmap_flow_lookup(struct mnmap_flows *f, const struct mnmap_f
 }
 
 /* @fl's endpoint left its map: it goes to the one picked now. */
-void mnmap_flow_repoint(struct mnmap_flow *fl, u32 serial)
+void mnmap_flow_repoint(struct mnmap_flow *fl, u64 endpoint)
 {
-	WRITE_ONCE(fl->serial, serial);
+	WRITE_ONCE(fl->endpoint, endpoint);
 }
 
-/* Whether the new-flow budget allows one more; the caller holds the lock. */
+/*
+ * Whether this CPU's share of the new-flow budget allows one more. Whole
+ * tokens are earned; the time that earned them is spent, the rest of it
+ * carries over. In the packet path, BHs off: no lock needed.
+ */
 static bool take_token(struct mnmap_flows *f)
 {
 	unsigned int rate = READ_ONCE(flow_rate);
-	unsigned long now = jiffies, elapsed = now - f->refilled;
+	struct flow_pcpu *c = this_cpu_ptr(f->pcpu);
+	unsigned long now = jiffies, elapsed = now - c->refilled;
+	u32 share;
 	u64 earned;
 
 	if (!rate)
 		return true;
-	/* Whole tokens only: the time they took is spent, the rest carries. */
-	earned = elapsed >= HZ ? rate : (u64)elapsed * rate / HZ;
-	if (earned) {
-		f->tokens = min_t(u64, rate, f->tokens + earned);
-		f->refilled = now;
+	share = max(1U, rate / num_possible_cpus());
+	if (elapsed >= HZ) {
+		c->tokens = share;
+		c->refilled = now;
+	} else {
+		earned = (u64)elapsed * share / HZ;
+		if (earned) {
+			c->tokens = min_t(u64, share, c->tokens + earned);
+			c->refilled += div_u64(earned * HZ, share);
+		}
 	}
-	if (!f->tokens)
+	if (!c->tokens)
 		return false;
-	f->tokens--;
+	c->tokens--;
 	return true;
 }
 
 /*
- * Remember that the flow @key goes to endpoint @serial, if the budget and
- * memory allow; the oldest flow makes room when the table is full. In
- * the packet path: nothing here may sleep.
+ * Make room for one more flow: evict from the head, passing a few busy
+ * flows over to the tail. False when the table must stay full (flow_max
+ * is 0, or much lower than it was: the worker brings it down).
  */
-void mnmap_flow_remember(struct mnmap_flows *f, const struct mnmap_flow_key *key, u32 serial)
+static bool make_room(struct mnmap_flows *f, unsigned int max)
 {
-	struct mnmap_flow *fl = kmalloc(sizeof(*fl), GFP_ATOMIC | __GFP_NOWARN);
-	unsigned int max = READ_ONCE(mnmap_flow_max);
-	bool remembered = false;
+	int passes = FLOW_SECOND_CHANCES, evictions = FLOW_SECOND_CHANCES;
+	unsigned long now = jiffies;
 
-	if (fl) {
-		fl->key = *key;
-		fl->serial = serial;
-		fl->seen = jiffies;
-	}
-	spin_lock_bh(&f->lock);
-	if (fl && max && take_token(f)) {
-		while (f->count >= max) {
-			flow_unlink(f, list_first_entry(&f->age, struct mnmap_flow, age));
-			count_flow(f, FLOW_EVICTIONS);
+	while (f->count >= max) {
+		struct mnmap_flow *fl;
+
+		if (!f->count || !evictions)
+			return false;
+		fl = list_first_entry(&f->age, struct mnmap_flow, age);
+		if (passes && time_before(now, READ_ONCE(fl->seen) + HZ)) {
+			passes--;
+			list_move_tail(&fl->age, &f->age);
+			continue;
 		}
-		/* Another CPU may have remembered it first: then it stands. */
-		if (!rhashtable_lookup_insert_fast(&f->ht, &fl->node, flow_params)) {
-			list_add_tail(&fl->age, &f->age);
-			f->count++;
-			remembered = true;
-		}
+		flow_unlink(f, fl);
+		count_flow(f, FLOW_EVICTIONS);
+		evictions--;
 	}
-	if (remembered)
-		count_flow(f, FLOW_INSERTS);
-	else
-		count_flow(f, FLOW_BYPASSES);
-	spin_unlock_bh(&f->lock);
-	if (!remembered)
-		kfree(fl);
-	else if (f->count == 1)
-		schedule_delayed_work(&f->gc, HZ);
+	return true;
 }
 
-/* Forget every flow; returns how many there were. */
+/*
+ * Remember that the flow @key goes to @endpoint (its name's hash), if
+ * the budget and memory allow. In the packet path: nothing here sleeps.
+ */
+void mnmap_flow_remember(struct mnmap_flows *f, const struct mnmap_flow_key *key, u64 endpoint)
+{
+	unsigned int max = READ_ONCE(mnmap_flow_max);
+	struct mnmap_flow *fl = NULL;
+	bool kick = false;
+
+	if (max && take_token(f))
+		fl = kmalloc(sizeof(*fl), GFP_ATOMIC | __GFP_NOWARN);
+	if (!fl) {
+		count_flow(f, FLOW_BYPASSES);
+		return;
+	}
+	fl->key = *key;
+	fl->endpoint = endpoint;
+	fl->seen = jiffies;
+	spin_lock_bh(&f->lock);
+	/* Another CPU may have remembered it first: then it stands. */
+	if (make_room(f, max) &&
+	    !rhashtable_lookup_insert_fast(&f->ht, &fl->node, flow_params)) {
+		list_add_tail(&fl->age, &f->age);
+		WRITE_ONCE(f->count, f->count + 1);
+		kick = f->count == 1;	/* the worker stops when the table is empty */
+		count_flow(f, FLOW_INSERTS);
+		fl = NULL;
+	}
+	spin_unlock_bh(&f->lock);
+	if (kick)
+		schedule_delayed_work(&f->gc, HZ);
+	kfree(fl);
+}
+
+/* Forget every flow, a batch per hold of the lock; returns how many there were. */
 u32 mnmap_flows_flush(struct mnmap_flows *f)
 {
-	struct mnmap_flow *fl, *next;
-	u32 n;
+	bool more = true;
+	u32 n = 0;
 
 	if (!f)
 		return 0;
-	spin_lock_bh(&f->lock);
-	n = f->count;
-	list_for_each_entry_safe(fl, next, &f->age, age)
-		flow_unlink(f, fl);
-	spin_unlock_bh(&f->lock);
+	while (more) {
+		spin_lock_bh(&f->lock);
+		for (u32 k = 0; k < FLOW_SCAN && f->count; k++, n++)
+			flow_unlink(f, list_first_entry(&f->age, struct mnmap_flow, age));
+		more = f->count;
+		spin_unlock_bh(&f->lock);
+		cond_resched();
+	}
 	return n;
 }
 
@@ -274,7 +336,7 @@ static void sum_flow_stats(struct mnmap_flows *f, u64 *sum)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		const struct flow_pcpu_stats *s = per_cpu_ptr(f->stats, cpu);
+		const struct flow_pcpu *s = per_cpu_ptr(f->pcpu, cpu);
 		u64 one[FLOW_STATS];
 		unsigned int start;
 

@@ -30,10 +30,13 @@ struct mnmap_flow_key {
 struct mnmap_flow {
 	struct rhash_head node;
 	struct mnmap_flow_key key;
-	/* The endpoint it goes to, by serial (table.h): never a pointer. */
-	u32 serial;
+	/*
+	 * The endpoint it goes to, by its name's hash (table.h): never a
+	 * pointer, and the same endpoint after a table is replaced whole.
+	 */
+	u64 endpoint;
 	unsigned long seen;	/* jiffies of its last packet */
-	struct list_head age;	/* in the order flows came, under the lock */
+	struct list_head age;	/* in the order the worker visits, under the lock */
 	struct rcu_head rcu;
 };
 
@@ -45,8 +48,8 @@ void mnmap_flows_free(struct mnmap_flows *f);
 
 u32 mnmap_flow_hash(const struct mnmap_flow_key *key);
 struct mnmap_flow *mnmap_flow_lookup(struct mnmap_flows *f, const struct mnmap_flow_key *key);
-void mnmap_flow_repoint(struct mnmap_flow *fl, u32 serial);
-void mnmap_flow_remember(struct mnmap_flows *f, const struct mnmap_flow_key *key, u32 serial);
+void mnmap_flow_repoint(struct mnmap_flow *fl, u64 endpoint);
+void mnmap_flow_remember(struct mnmap_flows *f, const struct mnmap_flow_key *key, u64 endpoint);
 u32 mnmap_flows_flush(struct mnmap_flows *f);
 
 struct rhashtable *mnmap_flows_table(struct mnmap_flows *f);

@@ -694,6 +694,8 @@ static const struct genl_ops mnmap_nl_ops[] = {
 		.done = mnmap_dump_done,
 		.policy = mnmap_map_req_policy,
 		.maxattr = MNMAP_A_MAX,
+		/* The clients' addresses and ports: the admin's to read. */
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = MNMAP_CMD_FLOW_FLUSH,

@@ -30,7 +30,7 @@ static int put_flow(struct sk_buff *skb, const struct mnmap_flow *fl,
 	memcpy(&key.addr, &k->dst, sizeof(key.addr));
 	m = t ? mnmap_lookup(t, &key) : NULL;
 	if (m)
-		ep = mnmap_backend_by_serial(m, READ_ONCE(fl->serial));
+		ep = mnmap_backend_named(m, READ_ONCE(fl->endpoint));
 	if (nla_put_u32(skb, MNMAP_A_FLOW_TENANT, k->tenant) ||
 	    nla_put_u8(skb, MNMAP_A_FLOW_PROTO, k->proto) ||
 	    (v4 ? nla_put_in_addr(skb, MNMAP_A_FLOW_SRC_IPV4, k->src.v4) :
@@ -42,7 +42,7 @@ static int put_flow(struct sk_buff *skb, const struct mnmap_flow *fl,
 	      nla_put_u16(skb, MNMAP_A_FLOW_DST_PORT, k->dport))) ||
 	    (ep && nla_put_string(skb, MNMAP_A_FLOW_ENDPOINT, ep->name)) ||
 	    nla_put_u32(skb, MNMAP_A_FLOW_IDLE,
-			jiffies_to_msecs(jiffies - READ_ONCE(fl->seen)))) {
+			min_t(u64, jiffies_to_msecs(jiffies - READ_ONCE(fl->seen)), U32_MAX))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}

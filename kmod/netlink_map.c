@@ -254,7 +254,13 @@ static int parse_spec(struct nlattr *nest, struct mnmap_map_spec *spec, enum map
 int mnmap_nl_parse_map_key(struct nlattr *nest, struct mnmap_map_spec *spec,
 			   struct netlink_ext_ack *extack)
 {
-	return parse_spec(nest, spec, MAP_OP_DEL, extack);
+	int ret = parse_spec(nest, spec, MAP_OP_DEL, extack);
+
+	if (!ret && spec->endpoint) {
+		NL_SET_ERR_MSG_MOD(extack, "flows are filtered by map: name no endpoint");
+		return -EINVAL;
+	}
+	return ret;
 }
 
 /*

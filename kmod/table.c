@@ -591,6 +591,7 @@ static struct mnmap_endpoint *endpoint_new(const char *name,
 		return NULL;
 	}
 	strscpy(ep->name, name, sizeof(ep->name));
+	ep->name_hash = mnmap_maglev_name_hash(ep->name);
 	RCU_INIT_POINTER(ep->loc, l);
 	return ep;
 }
@@ -1189,6 +1190,7 @@ static struct mnmap_map *map_balance(struct mnmap_map *m)
 
 	if (n < 2)
 		return m;
+	cond_resched();		/* a batch may build one per endpoint it adds */
 	in = kmalloc_array(n, sizeof(*in), GFP_KERNEL);
 	scratch = kvmalloc(mnmap_maglev_scratch_size(n, size), GFP_KERNEL);
 	if (!in || !scratch) {

@@ -50,6 +50,11 @@ struct mnmap_endpoint {
 	struct mnmap_location __rcu *loc;
 	/* Unique while it lives: what the owner index knows it by. */
 	u32 serial;
+	/*
+	 * Its name's hash (maglev.h): what a flow knows it by, the same for
+	 * an endpoint of that name in a table that replaced this one.
+	 */
+	u64 name_hash;
 	/* Map backends that point here; changed only under the netns lock. */
 	u32 users;
 	/* What an open transaction changed of @users: seen only by writers. */

@@ -21,7 +21,7 @@ family 4
 
 no_nat() {
 	for n in host router; do
-		! in_ns "$n" nft list ruleset 2>/dev/null | grep -qi nat || fail "NAT rule in $n"
+		! in_ns "$n" nft list ruleset 2>/dev/null | grep -i nat > /dev/null || fail "NAT rule in $n"
 	done
 	[[ ! -e /proc/net/nf_conntrack ]] || ! grep -Eq "dst=(198.51.100|2001:db8:100)" /proc/net/nf_conntrack ||
 		fail "conntrack saw mnmap traffic"

@@ -176,7 +176,7 @@ test_del() {
 	[[ $out == "$before" ]] || fail "DEL left: $(diff <(echo "$before") <(echo "$out"))"
 	# The freed block is given again.
 	CONF=$(conf 80) cni ADD c1 > /tmp/out || fail "ADD after DEL: $(cat /tmp/out)"
-	mnmapctl -n host map show endpoint c1 | grep -q "tcp 40000-41023" || fail "$(mnmapctl -n host map show)"
+	mnmapctl -n host map show endpoint c1 | grep "tcp 40000-41023" > /dev/null || fail "$(mnmapctl -n host map show)"
 }
 
 run_test "VERSION" test_version

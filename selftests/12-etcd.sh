@@ -261,7 +261,7 @@ test_fleet() {
 		fail "gw: a1 is not at ha's vtep: $(table gw)"
 	table ha | grep "endpoint add a1 mac 02:00:00:00:00:a1 dev h-a1" > /dev/null ||
 		fail "ha: a1 is not at its device: $(table ha)"
-	mnmapctl -n hb host show | grep -q "gateway 203.0.113.2" || fail "hb: no gateway from config"
+	mnmapctl -n hb host show | grep "gateway 203.0.113.2" > /dev/null || fail "hb: no gateway from config"
 	# Outside -> containers on either host, through the gateway.
 	[[ $(who client "$SHARED" 80) == a1 ]] || fail "client -> $SHARED 80 (a1 on ha)"
 	[[ $(who client "$SHARED" 81) == b1 ]] || fail "client -> $SHARED 81 (b1 on hb)"

@@ -87,11 +87,12 @@ shares() {
 }
 
 # 60 connections to 3 endpoints; then add a 4th, change a weight, drain
-# one, set one down, remove one. After each: no connection to an
-# endpoint still in the map breaks or moves, and 400 new connections
-# follow the weights.
+# one, set one down (and up), remove one, restore the table from a save.
+# After each: no connection to an endpoint still in the map breaks or
+# moves, and 400 new connections follow the weights.
 test_never_breaks() {
-	local before s
+	local before s i
+	local -a now was
 	service_topology
 	for s in s1 s2 s3; do
 		mnmapctl -n host map add "$VIP" tcp 80 endpoint "$s"
@@ -111,25 +112,35 @@ test_never_breaks() {
 	mnmapctl -n host map set "$VIP" tcp 80 endpoint s1 weight 2
 	kept_where "$before"
 	shares 400 44000 s1=160 s2=80 s3=80 s4=80
-	# Drained: its connections stay, it gets no new one.
-	mnmapctl -n host map set "$VIP" tcp 80 endpoint s2 weight 0
+	# Drained, in a batch (a transaction): its connections stay, no new one.
+	echo "map set $VIP tcp 80 endpoint s2 weight 0" > /tmp/drain
+	mnmapctl -n host -b /tmp/drain
 	kept_where "$before"
 	shares 400 45000 s1=200 s2=0 s3=100 s4=100
-	# Down: the same, for every map it is in.
+	# Down: the same, for every map it is in; up: back by its weight.
 	mnmapctl -n host endpoint set s3 state down
 	[[ $(mnmapctl -n host -j endpoint show s3 | jq -r '.[0].state') == down ]] ||
 		fail "endpoint show does not say s3 is down"
 	kept_where "$before"
 	shares 400 46000 s1=267 s2=0 s3=0 s4=133
-	# Removed: only its own connections go (they pick again, and reset).
-	mnmapctl -n host map del "$VIP" tcp 80 endpoint s4
-	LEFT=s4 kept_where "$before"
-	shares 400 47000 s1=400 s2=0 s3=0 s4=0
-	# Up again: it takes new flows by its slots.
 	mnmapctl -n host endpoint set s3 state up
-	LEFT=s4 kept_where "$before"
-	shares 300 48000 s1=200 s2=0 s3=100
-	say quit
+	kept_where "$before"
+	shares 400 47000 s1=200 s2=0 s3=100 s4=100
+	# Removed: only its own connections go (they pick again, and reset).
+	mnmapctl -n host map del "$VIP" tcp 80 endpoint s3
+	LEFT=s3 kept_where "$before"
+	read -ra now <<< "$REPLY"
+	read -ra was <<< "$before"
+	for i in "${!was[@]}"; do
+		[[ ${was[i]} != s3 || ${now[i]} == - ]] ||
+			fail "connection $i of s3, which left the map, answered as ${now[i]}"
+	done
+	shares 400 48000 s1=267 s2=0 s3=0 s4=133
+	# A table replaced whole (a saved one restored) keeps every flow.
+	mnmapctl -n host save > /tmp/saved
+	mnmapctl -n host -b /tmp/saved
+	LEFT=s3 kept_where "$before"
+	echo quit >&"${C[1]}"
 }
 
 # IPv6 too, briefly: kept across an added endpoint; flow show names them.
@@ -152,7 +163,7 @@ test_ipv6() {
 		jq -e 'all(.[]; .addr == "2001:db8:100::50" and .src == "2001:db8:c::2" and
 			   (.endpoint | test("^s[12]$")))' > /dev/null ||
 		fail "flow show: $(mnmapctl -n host flow show)"
-	say quit
+	echo quit >&"${C[1]}"
 }
 
 # sysfs PARAM VALUE: set a module parameter of mnmap.

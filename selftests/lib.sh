@@ -12,8 +12,22 @@ TEST_NUM=0
 TEST_FAILED=0
 SPLAT='BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|general protection|possible recursive locking|possible circular locking|suspicious RCU usage|missing module BTF|Call Trace:|refcount_t:|list_(add|del) corruption|hw csum failure'
 
+# netns_procs: the processes that live in another network namespace than
+# ours: what a case left running in its namespaces (servers, floods).
+netns_procs() {
+	local own p ns
+	own=$(readlink /proc/self/ns/net)
+	for p in /proc/[0-9]*; do
+		ns=$(readlink "$p/ns/net" 2> /dev/null) || continue
+		[[ -z $ns || $ns == "$own" ]] || echo "${p#/proc/}"
+	done
+}
+
 # Remove every namespace and unload mnmap: each case starts from nothing.
+# What a case left running in its namespaces goes first: it would keep
+# them, their devices and timers alive, and the VM slow down file after file.
 cleanup_all() {
+	kill -9 $(netns_procs) 2> /dev/null || true
 	ip -all netns delete 2>/dev/null || true
 	if [[ -d /sys/module/mnmap ]]; then
 		rmmod mnmap
@@ -47,7 +61,7 @@ skip() {
 # run_test NAME FUNCTION: one case. TEST_ONLY=REGEX runs only the cases
 # whose name matches (for development; make check runs them all).
 run_test() {
-	local name=$1 fn=$2 log rc before
+	local name=$1 fn=$2 log rc before start=$SECONDS
 	[[ -z ${TEST_ONLY:-} || $name =~ $TEST_ONLY ]] || return 0
 	TEST_NUM=$((TEST_NUM + 1))
 	log=$(mktemp)
@@ -78,6 +92,7 @@ run_test() {
 		sed 's/^/# /' "$log"
 		TEST_FAILED=$((TEST_FAILED + 1))
 	fi
+	echo "# $((SECONDS - start))s"
 	rm -f "$log" "$TEST_SKIP"
 }
 

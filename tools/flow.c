@@ -16,7 +16,7 @@
 static void flow_usage(void)
 {
 	fprintf(stderr,
-		"Usage: mnmapctl flow show [ADDR PROTO [PORT] [tenant T]]\n"
+		"Usage: mnmapctl flow show [ADDR { tcp | udp } PORT | ADDR icmp] [tenant T]\n"
 		"       mnmapctl flow flush\n"
 		"The flows the kernel remembers for maps of several endpoints: each stays\n"
 		"with its endpoint while that endpoint is in the map. flush forgets them\n"

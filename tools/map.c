@@ -350,6 +350,8 @@ static int map_set(struct ctl *ctl, int argc, char **argv)
 		return error(ctl, "map set: counters are chosen when the map is made");
 	if (a.first != a.last)
 		return error(ctl, "map set: a port range belongs to one endpoint: no weight");
+	if (!a.first)
+		return error(ctl, "map set: weights are for tcp and udp ports, not icmp");
 	if (ctl->store)
 		return map_to_store(ctl, &a, true, true);
 	err = batch_flush_pending(ctl);

@@ -366,7 +366,8 @@ enum mnmap_cmd {
 	MNMAP_CMD_MAP_SET,
 	/*
 	 * Dump the flow table; a map attribute in the request filters by the
-	 * map's address, protocol and port (tenant too, when given).
+	 * map's tenant (default 0), address, protocol and port. Needs
+	 * CAP_NET_ADMIN: it shows the clients' addresses.
 	 */
 	MNMAP_CMD_FLOW_GET,
 	/*
