@@ -15,12 +15,12 @@ SPLAT='BUG:|WARNING:|Oops|KASAN|UBSAN|kernel BUG|general protection|possible rec
 # netns_procs: the processes that live in another network namespace than
 # ours: what a case left running in its namespaces (servers, floods).
 netns_procs() {
-	local own p ns
-	own=$(readlink /proc/self/ns/net)
+	local p
+	# -ef: the same namespace (device and inode), without a process per test.
 	for p in /proc/[0-9]*; do
-		ns=$(readlink "$p/ns/net" 2> /dev/null) || continue
-		[[ -z $ns || $ns == "$own" ]] || echo "${p#/proc/}"
+		[[ -e $p/ns/net && ! $p/ns/net -ef /proc/$BASHPID/ns/net ]] && echo "${p#/proc/}"
 	done
+	return 0
 }
 
 # Remove every namespace and unload mnmap: each case starts from nothing.
