@@ -27,6 +27,7 @@ static const struct nla_policy map_policy[MNMAP_A_MAP_MAX + 1] = {
 	[MNMAP_A_MAP_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &weight_range),
 	[MNMAP_A_MAP_STATS] = { .type = NLA_REJECT, .reject_message = "stats are read-only" },
 	[MNMAP_A_MAP_COUNTERS] = { .type = NLA_FLAG },
+	[MNMAP_A_MAP_SLOTS] = { .type = NLA_REJECT, .reject_message = "slots are read-only" },
 	[MNMAP_A_MAP_BACKEND] = {
 		.type = NLA_REJECT,
 		.reject_message = "backends are read-only: add endpoints one by one",
@@ -67,6 +68,7 @@ static int put_map(struct sk_buff *skb, const struct mnmap_map *m)
 	      (k->port && (nla_put_u16(skb, MNMAP_A_MAP_PORT_FIRST, k->port) ||
 			   nla_put_u16(skb, MNMAP_A_MAP_PORT_LAST, m->port_last))) ||
 	      put_backends(skb, m) ||
+	      nla_put_u32(skb, MNMAP_A_MAP_SLOTS, m->n_slots) ||
 	      (m->traffic.pcpu &&
 	       (nla_put_flag(skb, MNMAP_A_MAP_COUNTERS) ||
 		mnmap_traffic_put(skb, MNMAP_A_MAP_STATS, m->traffic.pcpu)));
@@ -88,6 +90,7 @@ static size_t map_size(u32 n, size_t names)
 	       2 * nla_total_size(sizeof(u16)) +	/* ports */
 	       n * (nla_total_size(0) + nla_total_size(sizeof(u32))) + names +
 	       nla_total_size(0) +			/* counters */
+	       nla_total_size(sizeof(u32)) +		/* slots */
 	       nla_total_size(0) + 2 * nla_total_size_64bit(sizeof(u64));	/* stats */
 }
 

@@ -119,7 +119,7 @@ test_bad_input_mnmapctl() {
 	refused "vtep and gateway must be of the same address family" \
 		m host set vtep 192.0.2.1 gateway 2001:db8::1
 	refused "endpoint already exists" m endpoint add web1 mac 02:00:00:00:00:09 dev c1
-	refused "weight must be 1 to 65535" m map add 198.51.100.1 tcp 80 endpoint web1 weight 0
+	refused "weight must be 0 to 65535" m map add 198.51.100.1 tcp 80 endpoint web1 weight 65536
 	refused "vni must be 0 to 16777215" m endpoint add x mac 02:00:00:00:00:09 vtep 192.0.2.9 vni 16777216
 	refused "give dev or vtep, not both" m endpoint add x mac 02:00:00:00:00:09 dev c1 vtep 192.0.2.9
 }
@@ -202,7 +202,7 @@ test_bad_input_kernel() {
 	refused "tcp and udp maps need a port" raw "req('MAP_NEW', nest('MAP', $map, s('MAP_ENDPOINT', 'web1')))"
 	refused "map protocol missing" raw "req('MAP_NEW', nest('MAP', ip('MAP_ADDR_IPV4', '198.51.100.1'), s('MAP_ENDPOINT', 'web1')))"
 	refused "give an IPv4 or an IPv6 address, not both" raw "req('MAP_NEW', nest('MAP', $map, ip('MAP_ADDR_IPV6', '2001:db8::1'), u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1')))"
-	refused "ERANGE" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_WEIGHT', 0)))"
+	refused "ERANGE" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_WEIGHT', 65536)))"
 	refused "ERANGE" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_TENANT', 1 << 24)))"
 	refused "stats are read-only" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_STATS', 1)))"
 	refused "backends are read-only" raw "req('MAP_NEW', nest('MAP', $map, u16('MAP_PORT_FIRST', 80), s('MAP_ENDPOINT', 'web1'), u32('MAP_BACKEND', 1)))"

@@ -166,6 +166,58 @@ test_ipv6() {
 	echo quit >&"${C[1]}"
 }
 
+# owners N BASE: who answers each of N new connections from ports BASE..,
+# one word each (the client's "new" counts; this lists, in order).
+owners() {
+	local i out=()
+	for ((i = 0; i < $1; i++)); do
+		say new 1 $(($2 + i))
+		out+=("${REPLY%=*}")
+	done
+	echo "${out[*]}"
+}
+
+# The table depends on the endpoints, not the order they came in: the
+# same flows (fixed source ports) go to the same containers when the map
+# is made again in another order. A map of one endpoint pays nothing: no
+# table, no flow remembered.
+test_order_and_single() {
+	local first second s
+	service_topology
+	for s in s1 s2 s3 s4; do
+		mnmapctl -n host map add "$VIP" tcp 80 endpoint "$s"
+	done
+	(($(mnmapctl -n host -j map show "$VIP" tcp 80 | jq '.[0].slots') == 15797)) ||
+		fail "a map of 4 has $(mnmapctl -n host -j map show "$VIP" tcp 80 | jq '.[0].slots') slots"
+	client "$VIP"
+	first=$(owners 24 52000)
+	mnmapctl -n host map del "$VIP" tcp 80
+	mnmapctl -n host flow flush
+	for s in s3 s1 s4 s2; do
+		mnmapctl -n host map add "$VIP" tcp 80 endpoint "$s"
+	done
+	second=$(owners 24 52000)
+	echo "in order s1..s4: $first"
+	echo "in order s3 s1 s4 s2: $second"
+	[[ $first == "$second" && $first != *-* ]] || fail "the same flows went elsewhere"
+	[[ $(tr ' ' '\n' <<< "$first" | sort -u | wc -l) -ge 3 ]] || fail "24 flows went to fewer than 3 of 4"
+	# One endpoint: no table, and its flows are not remembered.
+	mnmapctl -n host map add "$VIP" tcp 8080 endpoint s1
+	(($(mnmapctl -n host -j map show "$VIP" tcp 8080 | jq '.[0].slots') == 0)) ||
+		fail "a map of one endpoint has a table"
+	mnmapctl -n host flow flush
+	in_ns s1 "$LB" serve s1 8080 &
+	wait_port s1 8080
+	coproc C2 { in_ns client "$LB" client "$VIP" 8080; }
+	echo "new 20 53000" >&"${C2[1]}"
+	read -r -t 300 -u "${C2[0]}" REPLY || fail "no answer on 8080"
+	[[ $REPLY == s1=20 ]] || fail "20 connections to the single map: $REPLY"
+	(($(flows count) == 0 && $(flows inserts) == 48)) ||
+		fail "a single-endpoint map's flows were remembered: $(mnmapctl -n host -j stats show | jq -c .flows)"
+	echo quit >&"${C2[1]}"
+	echo quit >&"${C[1]}"
+}
+
 # sysfs PARAM VALUE: set a module parameter of mnmap.
 param() {
 	echo "$2" > "/sys/module/mnmap/parameters/$1"
@@ -255,6 +307,7 @@ test_refused() {
 
 run_test "60 connections across an added endpoint, a weight, a drain, a down and a removal: none broken" test_never_breaks
 run_test "IPv6: connections kept across added endpoints; flow show" test_ipv6
+run_test "the same endpoints in another order send the same flows alike; one endpoint pays nothing" test_order_and_single
 run_test "the flow table: bound, eviction, idle expiry, new-flow rate, flush" test_flow_table
 run_test "bad weights, states and flow words are refused; save and restore keep them" test_refused
 finish

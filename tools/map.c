@@ -161,6 +161,8 @@ int print_map(struct ctl *ctl, struct nlattr **top, void *arg)
 	if (tenant || print_is_json())
 		print_uint("tenant", " tenant %" PRIu64, tenant);
 	print_bool("counters", " counters", tb[MNMAP_A_MAP_COUNTERS]);
+	if (tb[MNMAP_A_MAP_SLOTS])
+		print_uint("slots", NULL, nla_get_u32(tb[MNMAP_A_MAP_SLOTS]));
 	if (print_is_json())
 		print_stats(tb[MNMAP_A_MAP_STATS]);
 	print_close_object();

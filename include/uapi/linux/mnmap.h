@@ -189,6 +189,12 @@ enum mnmap_a_map {
 	 * The namespace and every endpoint always count.
 	 */
 	MNMAP_A_MAP_COUNTERS,
+	/*
+	 * The slots of the map's Maglev table, a byte each (replies only):
+	 * 0 for a map of one endpoint, which has none, or whose endpoints
+	 * all have weight 0.
+	 */
+	MNMAP_A_MAP_SLOTS,
 
 	__MNMAP_A_MAP_MAX,
 	MNMAP_A_MAP_MAX = (__MNMAP_A_MAP_MAX - 1)
