@@ -49,7 +49,8 @@ world() {
 	[[ $# -gt 0 ]] || set -- c1 c2 c3 c4
 	for c in "$@"; do
 		ip -n "$c" -o link show | sed 's/^[0-9]*: //; s/ state .*//'
-		ip -n "$c" -o addr show
+		# An address's duplicate address detection may end meanwhile.
+		ip -n "$c" -o addr show | sed 's/ tentative//'
 		ip -n "$c" rule show
 	done
 	find "$STATE" -type f 2>/dev/null | sort | xargs -r grep -H . || true
