@@ -20,6 +20,7 @@ out=${1:?usage: balance.sh OUT_DIR [ROUNDS] [COUNT]}
 rounds=${2:-3}
 count=${3:-200000}
 here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
 work=$(mktemp -d)
 trap 'ip -all netns delete 2> /dev/null || true; rm -rf "$work"' EXIT
 modprobe pktgen

@@ -45,7 +45,8 @@ MODULE_PARM_DESC(flow_rate,
 
 static unsigned int flow_timeout_tcp = 900;
 module_param(flow_timeout_tcp, uint, 0644);
-MODULE_PARM_DESC(flow_timeout_tcp, "Seconds a TCP flow is remembered after its last packet (900)");
+MODULE_PARM_DESC(flow_timeout_tcp,
+		 "Seconds a TCP flow is remembered after its last packet (900; the worker visits 4096 flows a second, so a large table expires later)");
 
 static unsigned int flow_timeout_udp = 300;
 module_param(flow_timeout_udp, uint, 0644);
@@ -65,8 +66,8 @@ enum flow_stat { FLOW_HITS, FLOW_INSERTS, FLOW_EVICTIONS, FLOW_BYPASSES, FLOW_EX
 struct flow_pcpu {
 	u64_stats_t n[FLOW_STATS];
 	struct u64_stats_sync syncp;
-	/* This CPU's share of the new-flow budget. */
-	u32 tokens;
+	/* This CPU's share of the new-flow budget, in 1/HZ of a flow. */
+	u64 credit;
 	unsigned long refilled;
 };
 
@@ -213,34 +214,27 @@ void mnmap_flow_repoint(struct mnmap_flow *fl, u64 endpoint)
 }
 
 /*
- * Whether this CPU's share of the new-flow budget allows one more. Whole
- * tokens are earned; the time that earned them is spent, the rest of it
- * carries over. In the packet path, BHs off: no lock needed.
+ * Whether this CPU's share of the new-flow budget allows one more. Each
+ * tick earns share/HZ of a flow, kept in units of 1/HZ so that nothing is
+ * rounded away; at most a second's worth is kept. In the packet path,
+ * BHs off: no lock needed.
  */
 static bool take_token(struct mnmap_flows *f)
 {
 	unsigned int rate = READ_ONCE(flow_rate);
 	struct flow_pcpu *c = this_cpu_ptr(f->pcpu);
 	unsigned long now = jiffies, elapsed = now - c->refilled;
-	u32 share;
-	u64 earned;
+	u64 share, full;
 
 	if (!rate)
 		return true;
 	share = max(1U, rate / num_possible_cpus());
-	if (elapsed >= HZ) {
-		c->tokens = share;
-		c->refilled = now;
-	} else {
-		earned = (u64)elapsed * share / HZ;
-		if (earned) {
-			c->tokens = min_t(u64, share, c->tokens + earned);
-			c->refilled += div_u64(earned * HZ, share);
-		}
-	}
-	if (!c->tokens)
+	full = share * HZ;
+	c->credit = elapsed >= HZ ? full : min(full, c->credit + (u64)elapsed * share);
+	c->refilled = now;
+	if (c->credit < HZ)
 		return false;
-	c->tokens--;
+	c->credit -= HZ;
 	return true;
 }
 
@@ -293,13 +287,17 @@ void mnmap_flow_remember(struct mnmap_flows *f, const struct mnmap_flow_key *key
 	fl->seen = jiffies;
 	spin_lock_bh(&f->lock);
 	/* Another CPU may have remembered it first: then it stands. */
-	if (make_room(f, max) &&
-	    !rhashtable_lookup_insert_fast(&f->ht, &fl->node, flow_params)) {
+	if (rhashtable_lookup_fast(&f->ht, key, flow_params)) {
+		count_flow(f, FLOW_HITS);
+	} else if (make_room(f, max) &&
+		   !rhashtable_lookup_insert_fast(&f->ht, &fl->node, flow_params)) {
 		list_add_tail(&fl->age, &f->age);
 		WRITE_ONCE(f->count, f->count + 1);
 		kick = f->count == 1;	/* the worker stops when the table is empty */
 		count_flow(f, FLOW_INSERTS);
 		fl = NULL;
+	} else {
+		count_flow(f, FLOW_BYPASSES);	/* full past flow_max, or no memory */
 	}
 	spin_unlock_bh(&f->lock);
 	if (kick)

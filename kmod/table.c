@@ -1296,6 +1296,14 @@ static int map_add_check(struct mnmap_table *t, const struct mnmap_map *old,
 		NL_SET_ERR_MSG_MOD(extack, "endpoint already in this map");
 		return -EEXIST;
 	}
+	/* Flows know their endpoint by its name's hash: one per map. */
+	for (int i = 0; i < old->n_backends; i++) {
+		if (old->backends[i].ep->name_hash == ep->name_hash) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "the endpoint's name hashes like another's of this map: rename it");
+			return -EEXIST;
+		}
+	}
 	if (old->n_backends >= MNMAP_MAP_ENDPOINTS_MAX) {
 		NL_SET_ERR_MSG_MOD(extack, "a map holds at most "
 				   __stringify(MNMAP_MAP_ENDPOINTS_MAX) " endpoints");
