@@ -327,6 +327,21 @@ static bool routable(const struct mnmap_key *dst)
 	       !(ipv4_is_linklocal_169(a) || ipv4_is_multicast(a) || ipv4_is_lbcast(a));
 }
 
+/*
+ * Whether a tenant's private source may send to @dst beyond its tenant:
+ * only on its own link (its gateway 169.254.1.1, the local broadcast and
+ * multicast, which no host forwards). The rest of IPv4's link-local range
+ * is the host's to route (a cloud's metadata service, say), and nothing
+ * there could answer a private source.
+ */
+static bool stays_on_link(const struct mnmap_key *dst)
+{
+	__be32 a = dst->addr.v4;
+
+	return dst->family == AF_INET &&
+	       (a == MNMAP_CONTAINER_GATEWAY || ipv4_is_local_multicast(a) || ipv4_is_lbcast(a));
+}
+
 /* Whether this host is its namespace's gateway (host set gateway VTEP). */
 static bool is_gateway(struct mnmap_net *mn)
 {
@@ -436,8 +451,8 @@ bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
  * the public one, and it must own its source (mnmap_check_sender()); the
  * tunnel's, the VNI's tenant only; the uplink's, the public one only.
  * A tenant's private source goes nowhere but to its own tenant's
- * addresses (link scope aside), or the public address of one of its
- * containers: nothing else could answer it.
+ * addresses (its link aside: stays_on_link()), or the public address of
+ * one of its containers: nothing else could answer it.
  */
 static unsigned int scope_packet(struct mnmap_net *mn, struct mnmap_table *t,
 				 struct sk_buff *skb, const struct net_device *in,
@@ -458,12 +473,17 @@ static unsigned int scope_packet(struct mnmap_net *mn, struct mnmap_table *t,
 		p->outer_src.tenant = p->scope;
 	}
 	resolve_tenant(t, p, &p->dst);
-	if (p->frag)
+	if (p->frag) {
 		p->frag_key.tenant = p->dst.tenant;
-	if (p->echo)
+		p->frag_key.from_tenant = p->src.tenant;
+	}
+	/* An echo is keyed by its reply: a request's tenants swap over. */
+	if (p->echo) {
 		p->echo_key.tenant = p->echo_request ? p->src.tenant : p->dst.tenant;
+		p->echo_key.from_tenant = p->echo_request ? p->dst.tenant : p->src.tenant;
+	}
 	/* Public addresses: whether their endpoint can answer is known once picked. */
-	if (p->src.tenant && p->dst.tenant != p->src.tenant && routable(&p->dst) &&
+	if (p->src.tenant && p->dst.tenant != p->src.tenant && !stays_on_link(&p->dst) &&
 	    !mnmap_addr_managed(t, &p->dst))
 		return mnmap_drop(mn, p->sender, MNMAP_DROP_PRIVATE);
 	return NF_ACCEPT;

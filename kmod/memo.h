@@ -23,8 +23,13 @@ struct mnmap_memo_key {
 		struct in6_addr v6;
 	} saddr, daddr;
 	u32 id;
-	/* The tenant of the address that the packets go to. */
+	/*
+	 * The tenants of the addresses that the packets go to and come from:
+	 * a tenant's private address and the same address outside (or in
+	 * another tenant) are different senders.
+	 */
 	u32 tenant;
+	u32 from_tenant;
 	u8 family;
 	u8 proto;
 	u8 kind;
