@@ -23,11 +23,13 @@ family() {
 	if ((FAM == 4)); then
 		SERVER=10.9.0.10 CLIENT_T=10.9.0.20 CLIENT=192.0.2.2 SHARED=198.51.100.10
 		P1_ONLY=198.51.100.12 S2_PUBLIC=198.51.100.40
-		IP=ip4 L3=ip ICMPP=ICMP ECHO="icmp4(8, 0, b'ping', (4242 << 16) | 1)"
+		IP=ip4 L3=ip ICMPP=ICMP ECHO="icmp4(8, 0, b'ping', (4242 << 16) | 1)" TTL=ttl
+		REPLY="icmp4(0, 0, b'ping', (4242 << 16) | 1)"
 	else
 		SERVER=fd00:9::10 CLIENT_T=fd00:9::20 CLIENT=2001:db8:c::2 SHARED=2001:db8:100::10
 		P1_ONLY=2001:db8:100::12 S2_PUBLIC=2001:db8:100::40
-		IP=ip6 L3=ip6 ICMPP=ICMP6 ECHO="icmp6(128, 0, b'ping', (4242 << 16) | 1)"
+		IP=ip6 L3=ip6 ICMPP=ICMP6 ECHO="icmp6(128, 0, b'ping', (4242 << 16) | 1)" TTL=hlim
+		REPLY="icmp6(129, 0, b'ping', (4242 << 16) | 1)"
 	fi
 }
 
@@ -122,7 +124,7 @@ underlay_dump() {
 # tenant's VNI.
 test_overlap() {
 	tenant_topology
-	local fam i got s2_before k2_before
+	local fam i got s2_before k2_before s1_before k1_before
 	for fam in 4 6; do
 		family $fam
 		underlay_dump /tmp/dump1
@@ -136,11 +138,14 @@ test_overlap() {
 			fail "IPv$fam: tenant 2 saw tenant 1's traffic"
 		[[ $(vnis /tmp/dump1) == 1 ]] || fail "IPv$fam: tenant 1 over VNIs '$(vnis /tmp/dump1)'"
 		underlay_dump /tmp/dump2
+		s1_before=$(packets hosta s1) k1_before=$(packets hostb k1)
 		for i in 1 2 3; do
 			got=$(who k2 "$SERVER" 80)
 			[[ $got == s2 ]] || fail "IPv$fam: k2 (tenant 2) reached '$got', not s2"
 		done
 		kill "$DUMP"; wait "$DUMP" || true
+		(($(packets hosta s1) == s1_before && $(packets hostb k1) == k1_before)) ||
+			fail "IPv$fam: tenant 1 saw tenant 2's traffic"
 		[[ $(vnis /tmp/dump2) == 2 ]] || fail "IPv$fam: tenant 2 over VNIs '$(vnis /tmp/dump2)'"
 		# A tenant's container may have a public address too: from outside,
 		# through hosta, to s2 on hostb, with VNI 0 (public traffic).
@@ -174,6 +179,9 @@ test_walls() {
 		family $fam
 		before=$(packets hosta s1)
 		[[ -z $(who client "$SERVER" 80) ]] || fail "IPv$fam: the outside reached tenant 1's server"
+		# Nor a public container on s1's own host, nor that host.
+		[[ -z $(who p1 "$SERVER" 80) ]] || fail "IPv$fam: p1 (public) reached tenant 1's server"
+		[[ -z $(who hosta "$SERVER" 80) ]] || fail "IPv$fam: hosta reached tenant 1's server"
 		(($(packets hosta s1) == before)) || fail "IPv$fam: the outside's packets reached s1"
 		# k2 may not send as s2, its own tenant's server elsewhere.
 		drops=$(ns_stat hosta drop_spoofed)
@@ -199,8 +207,22 @@ test_walls() {
 		# (And k1, which sent no SYN, answers its reply with a reset.)
 		(($(packets hosta s1) > before)) || fail "IPv$fam: tenant 1's own frame not delivered"
 	done
+	metadata_wall
 	(($(seen leak) == 0 && $(seen leak6) == 0)) || fail "a private source reached the router"
 	echo_owner
+	memo_walls
+}
+
+# IPv4's link-local range is the host's to route (a cloud's metadata
+# service): a private source may not go there either.
+metadata_wall() {
+	local drops
+	ip -n hosta route add 169.254.169.254 via 203.0.113.1
+	ip -n router route add 169.254.169.254 dev r-client
+	drops=$(ns_stat hosta drop_private)
+	in_ns k2 "$PKT" eth0 "$(mac_of hosta h-k2)" 'ip4("10.9.0.20", "169.254.169.254", UDP, udp(40001, 80, b"meta"))'
+	sleep 0.3
+	(($(ns_stat hosta drop_private) == drops + 1)) || fail "k2's private source to 169.254.169.254 not dropped"
 }
 
 # count_replies NS: NS counts the echo replies it receives.
@@ -246,6 +268,54 @@ echo_owner() {
 	done
 }
 
+# from_client NS: NS counts what reaches its eth0 from the tenants' client address.
+from_client() {
+	in_ns "$1" nft -f - <<< 'table netdev c { chain in { type filter hook ingress device eth0 priority 0;
+		ip saddr 10.9.0.20 counter; ip6 saddr fd00:9::20 counter; }; }'
+}
+
+froms() {
+	in_ns "$1" nft -j list chain netdev c in |
+		jq '[.nftables[].rule? | .expr[]? | .counter?.packets | numbers] | add // 0'
+}
+
+# What mnmap remembers of the outside (an echo's sender, a datagram's
+# first fragment) is not for a tenant's container with the same address:
+# p1 pings 10.9.0.20 out there, and the outside sends p1 the first
+# fragment of a datagram from it; k2, whose private address that is, can
+# take neither the echo's reply nor the datagram's later fragments to p1.
+memo_walls() {
+	local fam before drops first later uplink k2_gw
+	from_client p1
+	for fam in 4 6; do
+		family $fam
+		in_ns p1 "$PKT" eth0 "$(mac_of hosta h-p1)" \
+			"$IP(\"$P1_ONLY\", \"$CLIENT_T\", $ICMPP, ${ECHO/4242/4343}, $TTL=2)"
+		sleep 0.3
+		before=$(froms p1) drops=$(ns_stat hosta drop_private)
+		in_ns k2 "$PKT" eth0 "$(mac_of hosta h-k2)" \
+			"$IP(\"$CLIENT_T\", \"$P1_ONLY\", $ICMPP, ${REPLY/4242/4343})"
+		sleep 0.3
+		(($(froms p1) == before)) || fail "IPv$fam: k2 took the reply to p1's echo of the outside's $CLIENT_T"
+		(($(ns_stat hosta drop_private) == drops + 1)) || fail "IPv$fam: k2's reply not counted private"
+		first="tcp(40001, 20001).bytes(\"$CLIENT_T\", \"$P1_ONLY\") + b\"f\" * 20"
+		if ((FAM == 4)); then
+			later="ip4(\"$CLIENT_T\", \"$P1_ONLY\", TCP, b\"l\" * 16, ident=777, frag=5)"
+			first="ip4(\"$CLIENT_T\", \"$P1_ONLY\", TCP, $first, ident=777, frag=0x2000)"
+		else
+			later="ip6(\"$CLIENT_T\", \"$P1_ONLY\", 44, b\"l\" * 16, exthdrs=struct.pack(\"!BBHI\", TCP, 0, 40, 777))"
+			first="ip6(\"$CLIENT_T\", \"$P1_ONLY\", 44, $first, exthdrs=struct.pack(\"!BBHI\", TCP, 0, 1, 777))"
+		fi
+		# Back to back: the memo keeps a first fragment's word for 2 s.
+		before=$(froms p1) uplink=$(mac_of hosta eth0) k2_gw=$(mac_of hosta h-k2)
+		in_ns router "$PKT" r-a "$uplink" "$first"
+		in_ns k2 "$PKT" eth0 "$k2_gw" "$later"
+		sleep 0.3
+		(($(froms p1) == before + 1)) ||
+			fail "IPv$fam: $(($(froms p1) - before)) packets from $CLIENT_T reached p1, not the outside's first fragment alone"
+	done
+}
+
 run_test "two tenants, one private address each side: each client reaches its own server" test_overlap
-run_test "the outside, a private source, a wrong VNI, a neighbour's address: none crosses a wall" test_walls
+run_test "the outside, a private source, a wrong VNI, a neighbour's address, what the memo keeps: none crosses a wall" test_walls
 finish
