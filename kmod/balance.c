@@ -5,7 +5,8 @@
  * of several: the endpoint its flow went to before, while that endpoint
  * is in the map (the flow table, flow.c), even drained (weight 0) or
  * down; else the map's Maglev table by the flow's hash (maglev.c), which
- * every host computes alike.
+ * every host computes alike. A tenant's private client of a public map
+ * gets only an endpoint of its own tenant: no other can answer it.
  */
 
 #include "balance.h"
@@ -13,11 +14,6 @@
 #include "netns.h"
 
 #include <linux/etherdevice.h>
-
-static bool is_down(const struct mnmap_endpoint *ep)
-{
-	return rcu_dereference(ep->loc)->down;
-}
 
 /* The endpoint of @m whose name hashes to @name_hash (one of 2^64: its name). */
 struct mnmap_endpoint *mnmap_backend_named(const struct mnmap_map *m, u64 name_hash)
@@ -28,36 +24,59 @@ struct mnmap_endpoint *mnmap_backend_named(const struct mnmap_map *m, u64 name_h
 	return NULL;
 }
 
-/* Whether some endpoint of @m takes new flows: up, with weight. */
-static bool any_takes_new(const struct mnmap_map *m)
+/*
+ * Whether @ep may take a new flow from a client in tenant @client (0: any
+ * endpoint may): it is up, and a tenant's private client only to its own
+ * tenant's endpoints (no other could answer it).
+ */
+static bool may_take(const struct mnmap_endpoint *ep, u32 client)
+{
+	const struct mnmap_location *loc = rcu_dereference(ep->loc);
+
+	return !loc->down && (!client || loc->tenant == client);
+}
+
+/* Whether some endpoint of @m takes new flows from @client: with weight. */
+static bool any_takes_new(const struct mnmap_map *m, u32 client)
 {
 	for (int i = 0; i < m->n_backends; i++)
-		if (m->backends[i].weight && !is_down(m->backends[i].ep))
+		if (m->backends[i].weight && may_take(m->backends[i].ep, client))
 			return true;
 	return false;
 }
 
 /*
- * A new flow's endpoint: its slot's; when that one is down, the next
- * slot's that is up, so that a down endpoint's share goes to the others
+ * A new flow's endpoint: its slot's; when that one may not take it, the
+ * next slot's that may, so that a down endpoint's share goes to the others
  * by their weights (their slots), the same on every host. NULL when no
- * endpoint takes new flows.
+ * endpoint takes new flows from @client.
  */
-static struct mnmap_endpoint *consistent_pick(const struct mnmap_map *m, u32 hash)
+static struct mnmap_endpoint *consistent_pick(const struct mnmap_map *m, u32 hash,
+					      u32 client)
 {
 	const u8 *slots = mnmap_map_slots(m);
 	u32 slot;
 
-	if (!m->n_slots || !any_takes_new(m))
+	if (!m->n_slots || !any_takes_new(m, client))
 		return NULL;
 	slot = hash % m->n_slots;
 	for (u32 i = 0; i < m->n_slots; i++, slot = slot + 1 == m->n_slots ? 0 : slot + 1) {
 		struct mnmap_endpoint *ep = m->backends[slots[slot]].ep;
 
-		if (!is_down(ep))
+		if (may_take(ep, client))
 			return ep;
 	}
 	return NULL;	/* went down meanwhile */
+}
+
+/*
+ * The tenant whose endpoints alone can answer the packet's client: a
+ * tenant's private source to a map of another tenant (the public ones);
+ * else 0, anyone.
+ */
+static u32 client_tenant(const struct mnmap_map *m, const struct mnmap_packet *p)
+{
+	return p->src.tenant != m->n.key.tenant ? p->src.tenant : 0;
 }
 
 /*
@@ -85,6 +104,7 @@ static void flow_key_of(const struct mnmap_map *m, const struct mnmap_packet *p,
 	key->family = p->dst.family;
 	key->proto = p->dst.proto;
 	key->tenant = m->n.key.tenant;
+	key->src_tenant = p->src.tenant;
 	memcpy(&key->src, &p->src.addr, sizeof(key->src));
 	memcpy(&key->dst, &p->dst.addr, sizeof(key->dst));
 	key->sport = p->src.port;
@@ -115,7 +135,7 @@ struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *
 		if (ep)
 			return ep;
 	}
-	ep = consistent_pick(m, mnmap_flow_hash(&key));
+	ep = consistent_pick(m, mnmap_flow_hash(&key), client_tenant(m, p));
 	if (!ep)
 		return NULL;
 	if (fl)

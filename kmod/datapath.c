@@ -536,8 +536,10 @@ int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb
 	if (m) {
 		struct mnmap_endpoint *ep = mnmap_pick(mn, m, p, skb, from);
 
-		if (!ep)	/* every endpoint drained or down */
-			return mnmap_drop(mn, p->sender, MNMAP_DROP_UNMAPPED);
+		/* Every endpoint drained or down, or none that can answer a private source. */
+		if (!ep)
+			return mnmap_drop(mn, p->sender, p->src.tenant != m->n.key.tenant ?
+					  MNMAP_DROP_PRIVATE : MNMAP_DROP_UNMAPPED);
 		if (!answerable(p, ep))
 			return mnmap_drop(mn, p->sender, MNMAP_DROP_PRIVATE);
 		return deliver(mn, skb, m, ep, p->frag, from);

@@ -19,7 +19,8 @@ struct mnmap_flow_key {
 		__be32 v4;
 		struct in6_addr v6;
 	} src, dst;
-	u32 tenant;
+	u32 tenant;		/* the map's */
+	u32 src_tenant;		/* the client's: tenants' private addresses overlap */
 	u16 sport, dport;
 	u8 family;
 	u8 proto;
