@@ -22,12 +22,12 @@ family() {
 	FAM=$1
 	if ((FAM == 4)); then
 		SERVER=10.9.0.10 CLIENT_T=10.9.0.20 CLIENT=192.0.2.2 SHARED=198.51.100.10
-		P1_ONLY=198.51.100.12 S2_PUBLIC=198.51.100.40
+		P1_ONLY=198.51.100.12 S2_PUBLIC=198.51.100.40 SHARED_T=198.51.100.50
 		IP=ip4 L3=ip ICMPP=ICMP ECHO="icmp4(8, 0, b'ping', (4242 << 16) | 1)" TTL=ttl
 		REPLY="icmp4(0, 0, b'ping', (4242 << 16) | 1)"
 	else
 		SERVER=fd00:9::10 CLIENT_T=fd00:9::20 CLIENT=2001:db8:c::2 SHARED=2001:db8:100::10
-		P1_ONLY=2001:db8:100::12 S2_PUBLIC=2001:db8:100::40
+		P1_ONLY=2001:db8:100::12 S2_PUBLIC=2001:db8:100::40 SHARED_T=2001:db8:100::50
 		IP=ip6 L3=ip6 ICMPP=ICMP6 ECHO="icmp6(128, 0, b'ping', (4242 << 16) | 1)" TTL=hlim
 		REPLY="icmp6(129, 0, b'ping', (4242 << 16) | 1)"
 	fi
@@ -154,6 +154,31 @@ test_overlap() {
 		kill "$DUMP"; wait "$DUMP" || true
 		[[ $got == s2 ]] || fail "IPv$fam: the outside reached '$got' at s2's public address"
 		[[ $(vnis /tmp/dump3) == 0 ]] || fail "IPv$fam: public traffic over VNIs '$(vnis /tmp/dump3)'"
+	done
+	shared_public
+}
+
+# A public map whose endpoints are in both tenants (s1 and s2 at .50 /
+# ::50, port 80): a tenant's private client gets only its own tenant's
+# endpoint (no other could answer it), whatever its flow's hash.
+shared_public() {
+	local a h fam i got
+	for a in 198.51.100.50 2001:db8:100::50; do
+		for h in hosta hostb; do
+			mnmapctl -n "$h" map add "$a" tcp 80 endpoint s1
+			mnmapctl -n "$h" map add "$a" tcp 80 endpoint s2
+		done
+	done
+	mnmapctl -n hosta container setup s1 endpoint s1
+	mnmapctl -n hostb container setup s2 endpoint s2
+	for fam in 4 6; do
+		family $fam
+		for i in 1 2 3 4 5 6; do
+			got=$(who k1 "$SHARED_T" 80)
+			[[ $got == s1 ]] || fail "IPv$fam: k1 (tenant 1) got '$got' at a public map of s1 and s2"
+			got=$(who k2 "$SHARED_T" 80)
+			[[ $got == s2 ]] || fail "IPv$fam: k2 (tenant 2) got '$got' at a public map of s1 and s2"
+		done
 	done
 }
 
@@ -316,6 +341,6 @@ memo_walls() {
 	done
 }
 
-run_test "two tenants, one private address each side: each client reaches its own server" test_overlap
+run_test "two tenants, one private address each side: each client reaches its own server, even at a public map of both" test_overlap
 run_test "the outside, a private source, a wrong VNI, a neighbour's address, what the memo keeps: none crosses a wall" test_walls
 finish
