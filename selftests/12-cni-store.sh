@@ -12,7 +12,8 @@
 #
 # ADD on ha: hb has c1 at ha's VTEP, and a client's connection reaches c1
 # through hb; CHECK compares the store too; DEL clears c1 from the store
-# and both tables; with etcd away ADD fails and changes nothing.
+# and both tables; an endpoint c1 of someone else's in the store refuses
+# ADD, and DEL leaves it; with etcd away ADD fails and changes nothing.
 source "$(dirname "$0")/12-etcd.sh"
 CNI="$MNMAP_TOP/cni/mnmap"
 STATE=$RUN/cni
@@ -113,9 +114,23 @@ test_store() {
 	cni DEL c1 > "$RUN/out" || fail "second DEL: $(cat "$RUN/out")"
 	mark deleted
 
+	# An endpoint c1 in the store, someone else's (of a host without a
+	# VTEP: no table takes it): ADD is refused, the DEL after it leaves it.
+	local before out
+	mnmapctl --etcd "$ETCD" endpoint add c1 mac 02:00:00:00:00:99 host hz dev eth9
+	before=$(world)
+	! cni ADD c1 > "$RUN/out" || fail "ADD of an endpoint in the store succeeded"
+	jq -e '.code == 100 and (.msg | test("already exists in the store"))' "$RUN/out" > /dev/null ||
+		fail "not the CNI error: $(cat "$RUN/out")"
+	cni DEL c1 > "$RUN/out" || fail "DEL: $(cat "$RUN/out")"
+	mnmapctl --etcd "$ETCD" save | grep -x "endpoint add c1 mac 02:00:00:00:00:99 host hz dev eth9" > /dev/null ||
+		fail "DEL removed someone else's endpoint from the store"
+	out=$(world)
+	[[ $out == "$before" ]] || fail "the refused ADD changed: $(diff <(echo "$before") <(echo "$out"))"
+	mnmapctl --etcd "$ETCD" endpoint del c1
+
 	# etcd away: ADD fails as CNI does, and nothing changes.
 	stop_etcd
-	local before out
 	before=$(world)
 	! cni ADD c1 > "$RUN/out" || fail "ADD with etcd away succeeded"
 	jq -e '.code == 103 and (.msg | test("cannot read the store"))' "$RUN/out" > /dev/null ||
@@ -125,6 +140,6 @@ test_store() {
 	mark end
 }
 
-run_test "store: ADD on ha, hb learns c1 and passes it traffic; CHECK against the store; DEL everywhere; etcd away refused" \
+run_test "store: ADD on ha, hb learns c1 and passes it traffic; CHECK against the store; DEL everywhere; someone else's c1 refused and kept; etcd away refused" \
 	test_store
 finish
