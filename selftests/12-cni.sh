@@ -6,7 +6,8 @@
 # stdout. Two containers share one public address on different ports with
 # port blocks that do not overlap, and real traffic from outside reaches
 # each; CHECK on intact and tampered containers; refused requests and a
-# failed ADD change nothing; DEL removes exactly what ADD made, twice.
+# failed ADD change nothing; DEL removes exactly what ADD made, twice, and
+# nothing it did not make. 12-cni-store.sh covers "store".
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topo-single-host.sh"
 CNI="$MNMAP_TOP/cni/mnmap"
@@ -141,7 +142,8 @@ test_refused() {
 	CONF=$(conf 80 80 '[{"addr": "198.51.100.10", "proto": "sctp", "port": 9}]') \
 		expect_cni 7 "sctp.*not tcp, udp or icmp" ADD c3
 	CONF=$(conf 80 80 '[{"addr": "no-such-address", "port": 9}]') expect_cni 103 "failed" ADD c3
-	CONF=$(jq '.store = {}' <<< "$(conf 80)") expect_cni 7 "needs mnmapd" ADD c3
+	CONF=$(jq '.store = {}' <<< "$(conf 80)") expect_cni 7 "store.etcd" ADD c3
+	CONF=$(jq '.store = {etcd: "http://192.0.2.9:2379"}' <<< "$(conf 80)") expect_cni 7 "store.host" ADD c3
 	CONF=$(conf 82) expect_cni 4 "does not exist" ADD c3 gone
 	# A failed ADD undoes what it made: here the kernel refuses the batch
 	# (the static range overlaps c1's block) after the veth and the block.
@@ -180,9 +182,29 @@ test_del() {
 	mnmapctl -n host map show endpoint c1 | grep "tcp 40000-41023" > /dev/null || fail "$(mnmapctl -n host map show)"
 }
 
+# An endpoint, a veth and an interface named as the plugin would name
+# them, made by hand: ADD is refused, and the runtime's DEL that follows
+# removes nothing, having no state of the plugin's.
+test_del_not_added() {
+	setup
+	ns c4
+	local hostif
+	hostif=mn$(printf c3 | sha256sum | cut -c1-11)
+	ip -n host link add "$hostif" type veth peer name eth0 netns c3
+	ip -n host link set "$hostif" up
+	mnmapctl -n host endpoint add c3 mac 02:00:00:00:00:33 dev "$hostif"
+	mnmapctl -n host map add 198.51.100.20 tcp 80 endpoint c3
+	before=$(world)
+	CONF=$(conf 82) expect_cni 100 "endpoint c3 already exists" ADD c3
+	CONF=$(conf 82) cni DEL c3 > /tmp/out || fail "DEL: $(cat /tmp/out)"
+	out=$(world)
+	[[ $out == "$before" ]] || fail "DEL removed what ADD did not make: $(diff <(echo "$before") <(echo "$out"))"
+}
+
 run_test "VERSION" test_version
 run_test "ADD: two containers share an address on different ports, blocks apart, traffic reaches each; CHECK" \
 	test_two_containers
 run_test "refused requests and a failed ADD change nothing" test_refused
 run_test "DEL removes exactly what ADD made, and again is no error" test_del
+run_test "DEL after a refused ADD leaves the endpoint and devices someone else made" test_del_not_added
 finish

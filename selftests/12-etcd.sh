@@ -181,15 +181,21 @@ map_key() {
 	put "maps/0/$1/tcp/$2" "{\"endpoints\": [{\"name\": \"$3\"}]}"
 }
 
-# The fleet: etcd, three hosts with their agents, the containers' keys,
-# then each container configured by its host once the maps are there.
-fleet() {
+# provider [NS...]: the client, the router, etcd's namespace, the hosts
+# (HOSTS) and the operator on the provider network; NS... empty.
+provider() {
 	mkdir -p "$RUN"
-	ns client router gw ha hb etcd
+	ns client router "${HOSTS[@]}" etcd "$@"
 	client_and_router
 	uplink etcd
 	for h in "${HOSTS[@]}"; do host "$h"; done
 	operator
+}
+
+# The fleet: etcd, three hosts with their agents, the containers' keys,
+# then each container configured by its host once the maps are there.
+fleet() {
+	provider
 	ip -n router route add 198.51.100.0/24 dev r-gw
 	in_ns router nft -f - <<-'EOF'
 	table inet provider {
@@ -410,6 +416,8 @@ malformed_etcd_away() {
 		fail "ha did not log etcd's absence: $(cat "$RUN/mnmapd-ha.log")"
 }
 
+# 12-cni-store.sh sources this file for its helpers only.
+[[ ${BASH_SOURCE[0]} == "$0" ]] || return 0
 run_test "three hosts from etcd: outside and container traffic, a move during a download" test_fleet
 run_test "an agent restarted after changes and a compaction converges, deletions included; two writers; malformed keys reported and skipped; etcd away keeps the tables, back applies" test_restart_compacted
 finish
