@@ -32,20 +32,42 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Split @buf in place at each '/' into at most @max non-empty parts (runs of
+ * '/' count as one); their count, or @max + 1 when more follow. A plain loop:
+ * strtok_r's SSE4.2 strspn/strcspn are slow under QEMU's TCG (cf. batch.c).
+ */
+static int split_key(char *buf, char **parts, int max)
+{
+	int n = 0;
+
+	for (char *p = buf; *p;) {
+		if (*p == '/') {
+			*p++ = '\0';
+			continue;
+		}
+		if (n == max)
+			return max + 1;
+		parts[n++] = p;
+		while (*p && *p != '/')
+			p++;
+	}
+	return n;
+}
+
 /* maps/TENANT/ADDR/PROTO/PORT */
 static enum key_kind map_key(const char *rest, struct key_info *ki, char *err, size_t len)
 {
-	char buf[128], *parts[5], *save = NULL, *p;
+	char buf[128], *parts[4];
 	uint64_t tenant;
 	uint16_t first, last;
 	struct addr a;
-	int n = 0;
+	int n;
 
 	if (snprintf(buf, sizeof(buf), "%s", rest) >= (int)sizeof(buf))
 		return fail(err, len, "map key too long"), KEY_BAD;
-	for (p = strtok_r(buf, "/", &save); p && n < 5; p = strtok_r(NULL, "/", &save))
-		parts[n++] = p;
-	if (n != 4 || p)
+	n = split_key(buf, parts, 4);
+	if (n != 4)
 		return fail(err, len, "a map key is maps/TENANT/ADDR/PROTO/PORT"), KEY_BAD;
 	if (parse_uint(parts[0], MNMAP_VNI_MAX, &tenant))
 		return fail(err, len, "tenant '%s' is not 0 to %u", parts[0], MNMAP_VNI_MAX), KEY_BAD;
