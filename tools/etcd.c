@@ -294,7 +294,7 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 	return b->stop;
 }
 
-int etcd_watch(struct etcd *e, const char *prefix, int64_t rev,
+int etcd_watch(struct etcd *e, const char *key, const char *end, int64_t rev,
 	       int (*on_msg)(void *arg, json_object *result),
 	       int (*on_tick)(void *arg), void *arg)
 {
@@ -303,7 +303,7 @@ int etcd_watch(struct etcd *e, const char *prefix, int64_t rev,
 	json_object *req = json_object_new_object(), *create = json_object_new_object();
 	CURLcode rc;
 
-	etcd_prefix_fields(create, prefix);
+	etcd_range_fields(create, key, end);
 	json_object_object_add(create, "start_revision", json_object_new_int64(rev));
 	json_object_object_add(req, "create_request", create);
 	b.tok = json_tokener_new();
@@ -325,21 +325,25 @@ int etcd_watch(struct etcd *e, const char *prefix, int64_t rev,
 	return -1;
 }
 
-/* The end of a prefix's range: its last byte plus one (etcd's rule). */
-void etcd_prefix_fields(json_object *req, const char *prefix)
+void etcd_range_fields(json_object *req, const char *key, const char *end)
 {
-	size_t n = strlen(prefix);
-	char *end = strdup(prefix), *k, *r;
+	char *k = b64_encode(key, strlen(key)), *r = b64_encode(end, strlen(end));
 
-	if (!end)
-		return;
-	end[n - 1]++;
-	k = b64_encode(prefix, n);
-	r = b64_encode(end, n);
 	json_object_object_add(req, "key", json_object_new_string(k ?: ""));
 	json_object_object_add(req, "range_end", json_object_new_string(r ?: ""));
 	free(k);
 	free(r);
+}
+
+/* The end of a prefix's range: its last byte plus one (etcd's rule). */
+void etcd_prefix_fields(json_object *req, const char *prefix)
+{
+	char *end = strdup(prefix);
+
+	if (!end)
+		return;
+	end[strlen(end) - 1]++;
+	etcd_range_fields(req, prefix, end);
 	free(end);
 }
 
@@ -359,19 +363,13 @@ int etcd_range_prefix(struct etcd *e, const char *prefix, int64_t rev, bool keys
 	return err;
 }
 
-int etcd_range_page(struct etcd *e, const char *prefix, const char *from, int64_t rev,
+int etcd_range_page(struct etcd *e, const char *from, const char *end, int64_t rev,
 		    int64_t limit, json_object **out)
 {
 	json_object *req = json_object_new_object();
-	char *k;
 	int err;
 
-	etcd_prefix_fields(req, prefix);
-	if (from) {
-		k = b64_encode(from, strlen(from));
-		json_object_object_add(req, "key", json_object_new_string(k ?: ""));
-		free(k);
-	}
+	etcd_range_fields(req, from, end);
 	if (rev)
 		json_object_object_add(req, "revision", json_object_new_int64(rev));
 	json_object_object_add(req, "limit", json_object_new_int64(limit));
