@@ -27,6 +27,23 @@ static void test_base64(void)
 	check(b64_decode("YW=I", &d, &len), "base64: padding inside refused");
 	check(b64_decode("YWJ", &d, &len), "base64: length not a multiple of 4 refused");
 	check(b64_decode("Y!JJ", &d, &len), "base64: bad character refused");
+	check(b64_decode("YW\xc1J", &d, &len), "base64: a byte above 127 refused");
+	free(e);
+}
+
+/* Every byte value there and back: the decoding table covers the alphabet. */
+static void test_base64_bytes(void)
+{
+	unsigned char all[256];
+	char *e, *d = NULL;
+	size_t len = 0;
+
+	for (int i = 0; i < 256; i++)
+		all[i] = i;
+	e = b64_encode(all, sizeof(all));
+	check(e && !b64_decode(e, &d, &len) && len == sizeof(all) && !memcmp(d, all, len),
+	      "base64 round trip of every byte");
+	free(d);
 	free(e);
 }
 
@@ -224,6 +241,10 @@ static void test_sync(void)
 	      !strcmp(f.text, "map add 198.51.100.10 tcp 82 endpoint c2\n") &&
 	      sync_errors(s, NULL, NULL) == 1 && !sync_has_retry(s),
 	      "a malformed value is skipped, the rest applies");
+	sync_set(s, "/mnmap/v1/maps/0/198.51.100.10/tcp/81", NULL);
+	check(!sync_apply(s, false, fake_apply, &f, err, sizeof(err)) &&
+	      sync_errors(s, NULL, NULL) == 0 && sync_count(s) == 5,
+	      "a malformed key deleted is no longer reported, and forgotten");
 	sync_reset(s);
 	sync_set(s, H2, "{\"vtep\":\"10.0.0.12\"}");
 	sync_set(s, C2, C2_THERE);
@@ -245,6 +266,7 @@ static void test_sync(void)
 int main(void)
 {
 	test_base64();
+	test_base64_bytes();
 	test_keys();
 	test_xlate();
 	test_sync();
