@@ -204,7 +204,7 @@ def synced(log):
     if not replace:
         raise SystemExit("no replace logged after the start in %s" % log)
     print("sync_s %.1f" % (replace[0] - start))
-    print("keys %s" % re.search(r"\((\d+) keys\)", replace[1])[1])
+    print("keys %s" % re.search(r"\((\d+) keys", replace[1])[1])
 
 
 def rate(url, n):

@@ -26,6 +26,13 @@ const char *etcd_error(const struct etcd *e);
  */
 int etcd_call(struct etcd *e, const char *path, json_object *body, json_object **out);
 
+/*
+ * A unary gRPC call to @method ("etcdserverpb.KV/Range"), @req its
+ * protobuf; the reply's message in *@msg, within *@body (to free). 0 or -1.
+ */
+int etcd_grpc(struct etcd *e, const char *method, const void *req, size_t len,
+	      char **body, const uint8_t **msg, size_t *msg_len);
+
 /* Ranges: the keys under @prefix (a whole prefix) at @rev (0: newest). */
 int etcd_range_prefix(struct etcd *e, const char *prefix, int64_t rev, bool keys_only,
 		      json_object **out);
