@@ -6,7 +6,7 @@
 # write -> the change in all three hosts' kernel tables (the time each
 # mnmapd logs the revision applied, right after its transaction committed),
 # N writes. First packet: one etcd write of a new udp map -> the first echo
-# the client gets through it from a container on ha (probed every ms), N/2
+# the client gets through it from a container on ha (probed every ms), N
 # writes. Full sync: the agents stopped, M maps written to the store, one
 # host's mnmapd started, until its one replace transaction is in (timed
 # from mnmapd's own log). Beside them, etcd's own rate of puts one after
@@ -136,11 +136,11 @@ for p in range(int(sys.argv[1]), int(sys.argv[1]) + int(sys.argv[2])):
 while True:
     for s in select.select(socks, [], [])[0]:
         data, src = s.recvfrom(64)
-        s.sendto(data, src)' "$echo_port" $((n / 2)) &
+        s.sendto(data, src)' "$echo_port" "$n" &
 pid[echo]=$!
 sleep 2
 "$here/etcd.py" "$url" converge "$n" 1000 "$work/ha.log" "$work/hb.log" "$work/hc.log" > "$work/conv"
-ip netns exec eb-client "$here/etcd.py" "$url" packet $((n / 2)) "$ec" "$echo_port" > "$work/packet"
+ip netns exec eb-client "$here/etcd.py" "$url" packet "$n" "$ec" "$echo_port" > "$work/packet"
 "$here/etcd.py" "$url" rate 200 > "$work/rate"
 v() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 row() { echo "| $1 | $(v median_ms "$2") ms | $(v p99_ms "$2") ms | $(v max_ms "$2") ms | $(v misses "$2") of $(v samples "$2") |"; }
