@@ -205,6 +205,10 @@ def synced(log):
         raise SystemExit("no replace logged after the start in %s" % log)
     print("sync_s %.1f" % (replace[0] - start))
     print("keys %s" % re.search(r"\((\d+) keys", replace[1])[1])
+    split = re.search(r"read in ([\d.]+) s, applied in ([\d.]+) s", replace[1])
+    if split:
+        print("read_s %s" % split[1])
+        print("apply_s %s" % split[2])
 
 
 def rate(url, n):

@@ -184,7 +184,8 @@ echo
 echo "Full sync: the agents stopped, $m maps written to the store in"
 echo "$(printf '%.0f' "$(echo "$t1 - $t0" | bc)") s (transactions of $(v txn_ops "$work/fill") puts, etcd's default limit, over one"
 echo "connection; $(v retries "$work/fill") retried); hc's mnmapd started -> its replace transaction in:"
-echo "$(v sync_s "$work/sync") s by its own log ($(v keys "$work/sync") keys read, $maps maps in its table)."
+echo "$(v sync_s "$work/sync") s by its own log: the read $(v read_s "$work/sync") s, the replace transaction"
+echo "$(v apply_s "$work/sync") s ($(v keys "$work/sync") keys read, $maps maps in its table)."
 echo "Then, with them all in its table, one write -> hc's table: median"
 echo "$(v median_ms "$work/conv-full") ms, p99 $(v p99_ms "$work/conv-full") ms, max $(v max_ms "$work/conv-full") ms, $(v misses "$work/conv-full") missed of $(v samples "$work/conv-full")."
 echo
