@@ -33,11 +33,22 @@ char *b64_encode(const void *data, size_t len)
 	return out;
 }
 
+/*
+ * Each byte's value, or -1: a table, not a search of the alphabet, as every
+ * key and value of a 100k-key read goes through here.
+ */
+static int8_t values[256];
+
+static void values_init(void)
+{
+	memset(values, -1, sizeof(values));
+	for (int i = 0; i < 64; i++)
+		values[(unsigned char)alphabet[i]] = i;
+}
+
 static int b64_value(char c)
 {
-	const char *p = c ? strchr(alphabet, c) : NULL;
-
-	return p ? p - alphabet : -1;
+	return values[(unsigned char)c];
 }
 
 int b64_decode(const char *s, char **out, size_t *len)
@@ -47,6 +58,8 @@ int b64_decode(const char *s, char **out, size_t *len)
 
 	if (n % 4)
 		return -1;
+	if (!values[0])	/* NUL is -1 once filled */
+		values_init();
 	if (n && s[n - 1] == '=')
 		pad++;
 	if (n > 1 && s[n - 2] == '=')

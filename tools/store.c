@@ -32,20 +32,42 @@ static int fail(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Split @buf in place at each '/' into at most @max non-empty parts (runs of
+ * '/' count as one); their count, or @max + 1 when more follow. A plain loop:
+ * strtok_r's SSE4.2 strspn/strcspn are slow under QEMU's TCG (cf. batch.c).
+ */
+static int split_key(char *buf, char **parts, int max)
+{
+	int n = 0;
+
+	for (char *p = buf; *p;) {
+		if (*p == '/') {
+			*p++ = '\0';
+			continue;
+		}
+		if (n == max)
+			return max + 1;
+		parts[n++] = p;
+		while (*p && *p != '/')
+			p++;
+	}
+	return n;
+}
+
 /* maps/TENANT/ADDR/PROTO/PORT */
 static enum key_kind map_key(const char *rest, struct key_info *ki, char *err, size_t len)
 {
-	char buf[128], *parts[5], *save = NULL, *p;
+	char buf[128], *parts[4];
 	uint64_t tenant;
 	uint16_t first, last;
 	struct addr a;
-	int n = 0;
+	int n;
 
 	if (snprintf(buf, sizeof(buf), "%s", rest) >= (int)sizeof(buf))
 		return fail(err, len, "map key too long"), KEY_BAD;
-	for (p = strtok_r(buf, "/", &save); p && n < 5; p = strtok_r(NULL, "/", &save))
-		parts[n++] = p;
-	if (n != 4 || p)
+	n = split_key(buf, parts, 4);
+	if (n != 4)
 		return fail(err, len, "a map key is maps/TENANT/ADDR/PROTO/PORT"), KEY_BAD;
 	if (parse_uint(parts[0], MNMAP_VNI_MAX, &tenant))
 		return fail(err, len, "tenant '%s' is not 0 to %u", parts[0], MNMAP_VNI_MAX), KEY_BAD;
@@ -243,10 +265,47 @@ out:
 	return rc;
 }
 
+/*
+ * A string being built. Not open_memstream: glibc's zeroes a buffer of
+ * BUFSIZ for each stream, and a full read makes two streams per map (1.6 GB
+ * of zeroed pages for 100k maps, most of a replace's time under TCG).
+ */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_add(struct sbuf *b, const char *data, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *s = realloc(b->s, cap < 128 ? 128 : cap);
+
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap < 128 ? 128 : cap;
+	}
+	memcpy(b->s + b->len, data, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
 /* One of a map's endpoints: its line and its name. */
 static int map_backend(const struct xlate_ctx *x, const struct key_info *ki, json_object *be,
-		       bool counters, FILE *lines, FILE *names, char *err, size_t len)
+		       bool counters, struct sbuf *lines, struct sbuf *names, char *err, size_t len)
 {
+	char weight_words[32] = "";
 	const char *name;
 	uint64_t weight;
 
@@ -262,16 +321,20 @@ static int map_backend(const struct xlate_ctx *x, const struct key_info *ki, jso
 	if (!x->endpoint_ok(x->arg, name))
 		return fail(err, len, "unknown endpoint '%s' (absent or not applied)", name);
 	/* A range belongs to one endpoint: the grammar takes no weight there. */
-	fprintf(lines, "map add %s endpoint %s", ki->map_id, name);
 	if (!ki->weightless && weight != 1)
-		fprintf(lines, " weight %u", (unsigned int)weight);
-	fprintf(lines, "%s\n", counters ? " counters" : "");
-	fprintf(names, "%s%c", name, '\0');
+		snprintf(weight_words, sizeof(weight_words), " weight %u", (unsigned int)weight);
+	sb_str(lines, "map add ");
+	sb_str(lines, ki->map_id);
+	sb_str(lines, " endpoint ");
+	sb_str(lines, name);
+	sb_str(lines, weight_words);
+	sb_str(lines, counters ? " counters\n" : "\n");
+	sb_add(names, name, strlen(name) + 1);
 	return 0;
 }
 
 static int map_backends(const struct xlate_ctx *x, const struct key_info *ki, json_object *o,
-			FILE *lines, FILE *names, char *err, size_t len)
+			struct sbuf *lines, struct sbuf *names, char *err, size_t len)
 {
 	json_object *eps, *counters;
 	bool count = false;
@@ -297,29 +360,25 @@ int xlate_map(const struct xlate_ctx *x, const struct key_info *ki, const char *
 	      char **lines, char **names, char *err, size_t len)
 {
 	json_object *o = value_object(json, err, len);
-	size_t llen = 0, nlen = 0;
-	FILE *l, *n;
+	struct sbuf l = { 0 }, n = { 0 };
 	int rc;
 
 	*lines = *names = NULL;
 	if (!o)
 		return -1;
-	l = open_memstream(lines, &llen);
-	n = open_memstream(names, &nlen);
-	rc = l && n ? map_backends(x, ki, o, l, n, err, len) : fail(err, len, "out of memory");
-	if (l)
-		fclose(l);
-	if (n) {
-		fputc('\0', n);
-		fclose(n);
-	}
+	rc = map_backends(x, ki, o, &l, &n, err, len);
+	sb_add(&n, "", 1);	/* the list's end: an empty name */
+	if (!rc && (l.oom || n.oom))
+		rc = fail(err, len, "out of memory");
 	json_object_put(o);
 	if (rc) {
-		free(*lines);
-		free(*names);
-		*lines = *names = NULL;
+		free(l.s);
+		free(n.s);
+		return rc;
 	}
-	return rc;
+	*lines = l.s;
+	*names = n.s;
+	return 0;
 }
 
 /* A field that must be an address, copied out when present. */

@@ -40,6 +40,9 @@ struct sync {
 	struct entry **dirty;
 	size_t ndirty, capdirty;
 	bool deps;		/* a host, config or endpoint key changed */
+	/* Kept as they change, not counted over every key at each apply. */
+	size_t nerrors;		/* keys with a value and an error */
+	size_t nrefused;	/* keys the kernel or the grammar refused */
 	char *self_want, *self_have, *self_err;
 };
 
@@ -153,6 +156,25 @@ static void set_str(char **dst, const char *src)
 	*dst = src ? strdup(src) : NULL;
 }
 
+/* Around a change of a key's value or error: its share of nerrors. */
+static void untally(struct sync *s, const struct entry *e)
+{
+	if (e->err && e->value)
+		s->nerrors--;
+}
+
+static void tally(struct sync *s, const struct entry *e)
+{
+	if (e->err && e->value)
+		s->nerrors++;
+}
+
+static void set_refused(struct sync *s, struct entry *e, const char *why)
+{
+	s->nrefused += (why != NULL) - (e->refused != NULL);
+	set_str(&e->refused, why);
+}
+
 int sync_set(struct sync *s, const char *key, const char *value)
 {
 	struct entry *e = lookup(s, key);
@@ -178,9 +200,11 @@ int sync_set(struct sync *s, const char *key, const char *value)
 		s->buckets[hash(key) & (s->nbuckets - 1)] = e;
 		s->n++;
 	}
+	untally(s, e);
 	set_str(&e->value, value);
+	tally(s, e);
 	/* A new value is a new chance: the kernel's last refusal was of the old. */
-	set_str(&e->refused, NULL);
+	set_refused(s, e, NULL);
 	if (e->ki.kind != KEY_MAP)
 		s->deps = true;
 	return mark_dirty(s, e);
@@ -190,8 +214,9 @@ void sync_reset(struct sync *s)
 {
 	for (size_t i = 0; i < s->nbuckets; i++)
 		for (struct entry *e = s->buckets[i]; e; e = e->next) {
+			untally(s, e);
 			set_str(&e->value, NULL);
-			set_str(&e->refused, NULL);
+			set_refused(s, e, NULL);
 			mark_dirty(s, e);
 		}
 	s->deps = true;
@@ -223,7 +248,7 @@ static bool endpoint_ok(void *arg, const char *name)
 }
 
 /* Recompute what @e means here; the kernel's refusal, if any, stands. */
-static void recompute(struct sync *s, struct entry *e)
+static void recompute_entry(struct sync *s, struct entry *e)
 {
 	struct xlate_ctx x = { s->host, vtep_of, endpoint_ok, s };
 	struct xlate_endpoint ep;
@@ -275,6 +300,13 @@ static void recompute(struct sync *s, struct entry *e)
 	if (e->refused)
 		snprintf(err, sizeof(err), "%s", e->refused);
 	set_str(&e->err, err[0] ? err : NULL);
+}
+
+static void recompute(struct sync *s, struct entry *e)
+{
+	untally(s, e);
+	recompute_entry(s, e);
+	tally(s, e);
 }
 
 static bool changed(const char *a, const char *b)
@@ -473,7 +505,23 @@ static void batch_text_free(struct batch_text *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* The batch went in: the kernel now holds what was wanted. */
+/* Unlink @e from its bucket and free it. */
+static void forget(struct sync *s, struct entry *e)
+{
+	struct entry **p = &s->buckets[hash(e->key) & (s->nbuckets - 1)];
+
+	while (*p != e)
+		p = &(*p)->next;
+	*p = e->next;
+	entry_free(e);
+	s->n--;
+}
+
+/*
+ * The batch went in: the kernel now holds what was wanted. Keys deleted
+ * from the store and from the kernel are forgotten; they are all dirty (a
+ * delete or a reset marks them), so the rest of the table is not walked.
+ */
 static void applied(struct sync *s)
 {
 	for (size_t i = 0; i < s->ndirty; i++) {
@@ -482,21 +530,10 @@ static void applied(struct sync *s)
 		set_str(&e->have, e->want);
 		e->have_tenant = e->want_tenant;
 		e->force = e->dirty = false;
+		if (!e->value && !e->have)
+			forget(s, e);
 	}
 	set_str(&s->self_have, s->self_want);
-	/* Keys deleted from the store and from the kernel are forgotten. */
-	for (size_t i = 0; i < s->nbuckets; i++)
-		for (struct entry **p = &s->buckets[i]; *p;) {
-			struct entry *e = *p;
-
-			if (!e->value && !e->have) {
-				*p = e->next;
-				entry_free(e);
-				s->n--;
-			} else {
-				p = &e->next;
-			}
-		}
 	s->ndirty = 0;
 }
 
@@ -513,7 +550,7 @@ static int refuse(struct sync *s, struct batch_text *b, int line, const char *wh
 		return 0;
 	}
 	/* The next round recomputes it (and, for an endpoint, its maps). */
-	set_str(&e->refused, why);
+	set_refused(s, e, why);
 	if (e->ki.kind == KEY_ENDPOINT)
 		s->deps = true;
 	return 0;
@@ -560,26 +597,19 @@ int sync_apply(struct sync *s, bool replace, sync_apply_fn fn, void *arg, char *
 size_t sync_errors(struct sync *s, void (*fn)(void *arg, const char *key, const char *why,
 					      bool applied), void *arg)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < s->nbuckets; i++)
-		for (struct entry *e = s->buckets[i]; e; e = e->next) {
-			if (!e->err || !e->value)
-				continue;
-			n++;
-			if (fn)
-				fn(arg, e->key, e->err, e->want != NULL);
-		}
-	return n;
-}
-
-bool sync_has_retry(struct sync *s)
-{
+	if (!fn || !s->nerrors)
+		return s->nerrors;
 	for (size_t i = 0; i < s->nbuckets; i++)
 		for (struct entry *e = s->buckets[i]; e; e = e->next)
-			if (e->value && e->refused)
-				return true;
-	return false;
+			if (e->err && e->value)
+				fn(arg, e->key, e->err, e->want != NULL);
+	return s->nerrors;
+}
+
+/* A refused key has a value: a new value or a delete clears the refusal. */
+bool sync_has_retry(struct sync *s)
+{
+	return s->nrefused > 0;
 }
 
 /* Devices come and modules change: give refused keys another chance. */
@@ -588,7 +618,7 @@ void sync_retry(struct sync *s)
 	for (size_t i = 0; i < s->nbuckets; i++)
 		for (struct entry *e = s->buckets[i]; e; e = e->next)
 			if (e->value && e->refused) {
-				set_str(&e->refused, NULL);
+				set_refused(s, e, NULL);
 				mark_dirty(s, e);
 				s->deps = true;
 			}

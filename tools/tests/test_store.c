@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "etcdpb.h"
 #include "store.h"
 #include "sync.h"
 
@@ -27,7 +28,64 @@ static void test_base64(void)
 	check(b64_decode("YW=I", &d, &len), "base64: padding inside refused");
 	check(b64_decode("YWJ", &d, &len), "base64: length not a multiple of 4 refused");
 	check(b64_decode("Y!JJ", &d, &len), "base64: bad character refused");
+	check(b64_decode("YW\xc1J", &d, &len), "base64: a byte above 127 refused");
 	free(e);
+}
+
+/* Every byte value there and back: the decoding table covers the alphabet. */
+static void test_base64_bytes(void)
+{
+	unsigned char all[256];
+	char *e, *d = NULL;
+	size_t len = 0;
+
+	for (int i = 0; i < 256; i++)
+		all[i] = i;
+	e = b64_encode(all, sizeof(all));
+	check(e && !b64_decode(e, &d, &len) && len == sizeof(all) && !memcmp(d, all, len),
+	      "base64 round trip of every byte");
+	free(d);
+	free(e);
+}
+
+static int count_kv(void *arg, const char *key, const char *value)
+{
+	char *seen = arg;
+
+	strcat(seen, key);
+	strcat(seen, "=");
+	strcat(seen, value);
+	strcat(seen, ";");
+	return 0;
+}
+
+/* etcd's Range in protobuf: the request's bytes, a reply as etcd writes it. */
+static void test_etcdpb(void)
+{
+	/* header {cluster_id 1, revision 7}, kvs {a, mod 5, v "x"}, kvs {b, no value}, more */
+	static const uint8_t reply[] = {
+		0x0a, 0x04, 0x08, 0x01, 0x18, 0x07,
+		0x12, 0x08, 0x0a, 0x01, 'a', 0x18, 0x05, 0x2a, 0x01, 'x',
+		0x12, 0x05, 0x0a, 0x01, 'b', 0x20, 0x01,
+		0x18, 0x01,
+		0x20, 0x02,
+	};
+	static const uint8_t want[] = {
+		0x0a, 0x01, 'a', 0x12, 0x01, 'b', 0x18, 0x90, 0x4e, 0x20, 0xac, 0x02,
+	};
+	struct pb_range r;
+	char seen[64] = "";
+	uint8_t req[64];
+
+	check(pb_range_request(req, sizeof(req), "a", "b", 300, 10000) == sizeof(want) &&
+	      !memcmp(req, want, sizeof(want)), "protobuf: a RangeRequest's bytes");
+	check(pb_range_request(req, 4, "a", "b", 300, 10000) == sizeof(want),
+	      "protobuf: a request too large for its buffer says its size");
+	check(!pb_range_response(reply, sizeof(reply), &r, count_kv, seen) && r.revision == 7 &&
+	      r.more && r.count == 2 && !strcmp(seen, "a=x;b=;"),
+	      "protobuf: a RangeResponse's kvs, revision and more");
+	check(pb_range_response(reply, sizeof(reply) - 3, &r, count_kv, seen) == -1,
+	      "protobuf: a reply cut short is refused");
 }
 
 static void test_keys(void)
@@ -224,6 +282,10 @@ static void test_sync(void)
 	      !strcmp(f.text, "map add 198.51.100.10 tcp 82 endpoint c2\n") &&
 	      sync_errors(s, NULL, NULL) == 1 && !sync_has_retry(s),
 	      "a malformed value is skipped, the rest applies");
+	sync_set(s, "/mnmap/v1/maps/0/198.51.100.10/tcp/81", NULL);
+	check(!sync_apply(s, false, fake_apply, &f, err, sizeof(err)) &&
+	      sync_errors(s, NULL, NULL) == 0 && sync_count(s) == 5,
+	      "a malformed key deleted is no longer reported, and forgotten");
 	sync_reset(s);
 	sync_set(s, H2, "{\"vtep\":\"10.0.0.12\"}");
 	sync_set(s, C2, C2_THERE);
@@ -245,6 +307,8 @@ static void test_sync(void)
 int main(void)
 {
 	test_base64();
+	test_base64_bytes();
+	test_etcdpb();
 	test_keys();
 	test_xlate();
 	test_sync();
