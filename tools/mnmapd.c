@@ -60,7 +60,8 @@
 /*
  * The status key and its lease, in a thread of their own: a keepalive or a
  * write that waits for etcd never stalls the watch. The lease is granted
- * with the first status (after the first replace, however long it took);
+ * with the first status (after the first replace, however long it took,
+ * or the first session that failed);
  * one that lapses is granted again and the status rewritten, while the
  * watch carries on.
  */
@@ -285,6 +286,7 @@ static int apply(struct daemon *d, bool replace, int64_t rev)
 	if (sync_apply(d->sync, replace, apply_batch, d, err, sizeof(err))) {
 		snprintf(d->last_error, sizeof(d->last_error), "%s", err);
 		log_msg("cannot apply revision %lld: %s", (long long)rev, err);
+		d->status_due = true;	/* the failure shows in the status */
 		return -1;
 	}
 	d->last_error[0] = '\0';
@@ -308,6 +310,18 @@ static void status_tick(struct daemon *d)
 		sync_errors(d->sync, log_error, NULL);
 	write_status(d);
 	d->status_due = d->errors_due = false;
+}
+
+/*
+ * The status now, not rate-limited: when a session ends or its replace
+ * fails, so that a host whose replace keeps failing says so (the lease the
+ * reporter keeps alive would otherwise keep its last healthy status).
+ */
+static void status_now(struct daemon *d)
+{
+	d->status_due = true;
+	d->last_status = 0;
+	status_tick(d);
 }
 
 /* hosts/NAME from --vtep, only if absent: the store's word wins after that. */
@@ -492,6 +506,7 @@ static int full_sync(struct daemon *d)
 	sync_reset(d->sync);
 	do {
 		if (read_page(d, &rev, &from)) {
+			snprintf(d->last_error, sizeof(d->last_error), "cannot read the store");
 			free(from);
 			return -1;
 		}
@@ -575,16 +590,19 @@ static int session(struct daemon *d, int64_t *backoff)
 
 	if (ensure_host_key(d)) {
 		log_msg("cannot register host %s: %s", d->host, etcd_error(d->etcd));
+		status_now(d);
 		return -1;
 	}
-	if (full_sync(d))
+	if (full_sync(d)) {
+		status_now(d);
 		return -1;
+	}
 	/* The first status (and so the lease) now, not a second later. */
-	d->last_status = 0;
-	status_tick(d);
+	status_now(d);
 	*backoff = BACKOFF_MIN_MS;
 	d->last_retry = now_ms();
 	rc = etcd_watch(d->watch, STORE_PREFIX, FOLLOW_END, d->rev + 1, on_watch, on_tick, d);
+	status_now(d);
 	if (rc < 0)
 		log_msg("the watch ended (%s): the table stays, a fresh read when etcd answers",
 			etcd_error(d->watch));
