@@ -80,7 +80,8 @@ struct daemon {
 	struct etcd *etcd;	/* unary calls */
 	struct etcd *watch;	/* the watch stream, alongside */
 	struct etcd *bulk;	/* fresh reads over gRPC (HTTP/2): etcdpb.c */
-	bool no_grpc;		/* gRPC failed where the gateway answered */
+	bool no_grpc;		/* gRPC failed in this read: the gateway's pages */
+	char grpc_error[256];	/* why */
 	struct reporter rep;
 	struct ctl ctl;
 	struct sync *sync;
@@ -437,12 +438,12 @@ static int take_pb(void *arg, const char *key, const char *value)
 		char *b = realloc(p->last, 2 * n);
 
 		if (!b)
-			return -1;
+			return -2;	/* -1 is a malformed reply's */
 		p->last = b;
 		p->cap = 2 * n;
 	}
 	memcpy(p->last, key, n);
-	return sync_set(p->d->sync, key, value);
+	return sync_set(p->d->sync, key, value) ? -2 : 0;
 }
 
 /* The same page over gRPC: several times cheaper for etcd and for us. */
@@ -458,27 +459,42 @@ static int read_page_pb(struct daemon *d, int64_t *rev, char **from)
 
 	len = pb_range_request(req, sizeof(req), *from ?: STORE_PREFIX, FOLLOW_END, *rev,
 			       d->grpc_page);
-	if (len > sizeof(req) ||
-	    etcd_grpc(d->bulk, "etcdserverpb.KV/Range", req, len, &body, &msg, &mlen))
+	if (len > sizeof(req)) {
+		snprintf(d->grpc_error, sizeof(d->grpc_error), "a key too long for a request");
 		return -1;
+	}
+	if (etcd_grpc(d->bulk, "etcdserverpb.KV/Range", req, len, &body, &msg, &mlen)) {
+		snprintf(d->grpc_error, sizeof(d->grpc_error), "%s", etcd_error(d->bulk));
+		return -1;
+	}
 	err = pb_range_response(msg, mlen, &r, take_pb, &p);
 	free(body);
 	if (err) {
+		snprintf(d->grpc_error, sizeof(d->grpc_error), "%s",
+			 err == -1 ? "a malformed RangeResponse" : "out of memory");
 		free(p.last);
-		return -1;	/* *@from as it was: the gateway reads the page again */
+		return -1;
 	}
 	if (!*rev)
 		*rev = r.revision;
 	free(*from);
 	*from = r.more && r.count ? key_after(p.last) : NULL;
 	free(p.last);
-	return r.more && !*from ? -1 : 0;
+	if (r.more && !*from) {
+		snprintf(d->grpc_error, sizeof(d->grpc_error), "more keys said, none sent");
+		return -1;
+	}
+	return 0;
 }
 
+/* What read_page returns besides 0 and -1: the read starts again. */
+enum { READ_AGAIN = 1 };
+
 /*
- * A page over gRPC, or through the gateway where gRPC fails but the
- * gateway answers (a proxy that speaks only HTTP/1.1, say): from then on
- * the gateway only.
+ * A page over gRPC, or through the gateway where gRPC fails (a proxy that
+ * speaks only HTTP/1.1, say): for the rest of this read, from its start,
+ * as part of a page may be in the model already, and the gateway's first
+ * page is read at a revision of its own. The next read tries gRPC again.
  */
 static int read_page(struct daemon *d, int64_t *rev, char **from)
 {
@@ -486,12 +502,10 @@ static int read_page(struct daemon *d, int64_t *rev, char **from)
 		return read_page_json(d, rev, from);
 	if (!read_page_pb(d, rev, from))
 		return 0;
-	if (read_page_json(d, rev, from))
-		return -1;
-	log_msg("cannot read the store over gRPC (%s): through the JSON gateway from now on",
-		etcd_error(d->bulk));
+	log_msg("cannot read the store over gRPC (%s): through the JSON gateway, from the start",
+		d->grpc_error);
 	d->no_grpc = true;
-	return 0;
+	return READ_AGAIN;
 }
 
 /*
@@ -502,10 +516,20 @@ static int full_sync(struct daemon *d)
 {
 	int64_t rev = 0, t0 = now_ms(), t1;
 	char *from = NULL;
+	int rc;
 
+	d->no_grpc = false;
 	sync_reset(d->sync);
 	do {
-		if (read_page(d, &rev, &from)) {
+		rc = read_page(d, &rev, &from);
+		if (rc == READ_AGAIN) {
+			sync_reset(d->sync);
+			rev = 0;
+			free(from);
+			from = NULL;
+			rc = read_page(d, &rev, &from);	/* the gateway's: 0 or -1 */
+		}
+		if (rc) {
 			snprintf(d->last_error, sizeof(d->last_error), "cannot read the store");
 			free(from);
 			return -1;
