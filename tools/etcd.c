@@ -22,6 +22,8 @@
 /* Unary calls: a 100k-key range under TCG takes seconds, not minutes. */
 #define CALL_TIMEOUT_MS 60000
 #define CONNECT_TIMEOUT_MS 2000
+/* A gRPC reply, read whole: 100k maps are about 10 MB, far below this. */
+#define GRPC_REPLY_MAX ((size_t)512 << 20)
 
 struct etcd {
 	char *url;
@@ -40,6 +42,8 @@ struct body {
 	int (*on_tick)(void *arg);
 	void *arg;
 	int stop;		/* what a callback returned to stop the watch */
+	size_t max;		/* the most bytes taken (0: no limit) */
+	bool over;		/* ... and the reply was larger */
 	int64_t last_tick;
 };
 
@@ -163,6 +167,10 @@ static size_t on_data(char *data, size_t size, size_t n, void *arg)
 	struct body *b = arg;
 	size_t len = size * n;
 
+	if (b->max && b->len + len > b->max) {
+		b->over = true;
+		return 0;	/* curl fails the transfer */
+	}
 	if (b->len + len + 1 > b->cap) {
 		size_t cap = (b->len + len + 1) * 2;
 		char *buf = realloc(b->buf, cap);
@@ -253,21 +261,42 @@ int etcd_call(struct etcd *e, const char *path, json_object *body, json_object *
 	return 0;
 }
 
-/* gRPC's status and message, from the reply's headers or trailers. */
-static size_t on_grpc_header(char *data, size_t size, size_t n, void *arg)
+/* A gRPC reply's status, from its headers or (mostly) its trailers. */
+struct grpc_reply {
+	struct etcd *e;
+	long status;		/* grpc-status: -1 until seen */
+};
+
+/* The value of header @name in @data (@len bytes), trimmed; its length, or -1. */
+static int header_value(const char *data, size_t len, const char *name, const char **value)
 {
-	struct etcd *e = arg;
-	size_t len = size * n;
+	size_t at = strlen(name);
 
-	size_t at = 13;
-
-	if (len <= at || strncasecmp(data, "grpc-message:", at))
-		return len;
+	if (len <= at || strncasecmp(data, name, at))
+		return -1;
 	while (at < len && data[at] == ' ')
 		at++;
 	while (len > at && (data[len - 1] == '\r' || data[len - 1] == '\n'))
 		len--;
-	snprintf(e->err, sizeof(e->err), "etcd: %.*s", (int)(len - at), data + at);
+	*value = data + at;
+	return len - at;
+}
+
+static size_t on_grpc_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct grpc_reply *g = arg;
+	const char *v;
+	char num[16];
+	int len;
+
+	if ((len = header_value(data, size * n, "grpc-message:", &v)) >= 0) {
+		if (len)	/* etcd's success sends it empty */
+			snprintf(g->e->err, sizeof(g->e->err), "etcd: %.*s", len, v);
+	} else if ((len = header_value(data, size * n, "grpc-status:", &v)) >= 0) {
+		snprintf(num, sizeof(num), "%.*s", len, v);
+		g->status = len > 0 && len < 10 && strspn(num, "0123456789") == (size_t)len ?
+			    strtol(num, NULL, 10) : 99;
+	}
 	return size * n;
 }
 
@@ -281,8 +310,10 @@ int etcd_grpc(struct etcd *e, const char *method, const void *req, size_t len,
 {
 	struct curl_slist *hdrs = curl_slist_append(NULL, "Content-Type: application/grpc");
 	uint8_t *frame = malloc(len + 5);
-	struct body b = { .e = e };
+	struct body b = { .e = e, .max = GRPC_REPLY_MAX };
+	struct grpc_reply g = { .e = e, .status = -1 };
 	char url[1024];
+	long status = 0;
 	CURLcode rc;
 
 	*body = NULL;
@@ -308,14 +339,29 @@ int etcd_grpc(struct etcd *e, const char *method, const void *req, size_t len,
 	curl_easy_setopt(e->curl, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(e->curl, CURLOPT_HEADERFUNCTION, on_grpc_header);
-	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, e);
+	curl_easy_setopt(e->curl, CURLOPT_HEADERDATA, &g);
 	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS, e->timeout_ms);
 	e->err[0] = '\0';
 	rc = curl_easy_perform(e->curl);
 	curl_slist_free_all(hdrs);
 	free(frame);
 	if (rc != CURLE_OK) {
-		snprintf(e->err, sizeof(e->err), "etcd %s: %s", e->url, curl_easy_strerror(rc));
+		if (b.over)
+			snprintf(e->err, sizeof(e->err), "etcd %s: a reply over %zu MiB",
+				 e->url, b.max >> 20);
+		else
+			snprintf(e->err, sizeof(e->err), "etcd %s: %s", e->url,
+				 curl_easy_strerror(rc));
+		free(b.buf);
+		return -1;
+	}
+	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status != 200 || g.status != 0) {
+		/* grpc-message, when it came with a failing grpc-status, says most. */
+		if (!e->err[0] || g.status <= 0)
+			snprintf(e->err, sizeof(e->err), "etcd %s: HTTP status %ld, %s %ld",
+				 e->url, status, g.status < 0 ? "no grpc-status" : "grpc-status",
+				 g.status < 0 ? 0 : g.status);
 		free(b.buf);
 		return -1;
 	}
