@@ -571,20 +571,35 @@ int64_t json_i64(json_object *o, const char *field)
 	return json_object_get_int64(v);	/* parses strings too */
 }
 
+/* Base64 @s decoded into *@out, refused if it holds a NUL (cut short as a string). */
+static int decode_str(const char *s, char **out)
+{
+	size_t len;
+
+	if (b64_decode(s, out, &len))
+		return -1;
+	if (memchr(*out, '\0', len)) {
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int kv_decode(json_object *kv, char **key, char **value)
 {
 	json_object *k, *v;
 
 	*key = *value = NULL;
 	if (!json_object_object_get_ex(kv, "key", &k) ||
-	    b64_decode(json_object_get_string(k), key, NULL))
+	    decode_str(json_object_get_string(k), key))
 		return -1;
 	/* An empty value, or a delete event, has no "value" at all. */
 	if (!json_object_object_get_ex(kv, "value", &v)) {
 		*value = strdup("");
 		return *value ? 0 : -1;
 	}
-	if (b64_decode(json_object_get_string(v), value, NULL)) {
+	if (decode_str(json_object_get_string(v), value)) {
 		free(*key);
 		*key = NULL;
 		return -1;

@@ -61,7 +61,7 @@ int etcd_watch(struct etcd *e, const char *key, const char *end, int64_t rev,
 
 /* Fields of replies: etcd writes its 64-bit integers as strings. */
 int64_t json_i64(json_object *o, const char *field);
-/* A kv's key and value, decoded (NUL-terminated, malloc'd): 0 or -1. */
+/* A kv's key and value, decoded (NUL-terminated, malloc'd): 0, or -1 (one holds a NUL). */
 int kv_decode(json_object *kv, char **key, char **value);
 
 #endif

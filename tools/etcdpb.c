@@ -12,6 +12,7 @@
 #include "etcdpb.h"
 
 enum { WIRE_VARINT = 0, WIRE_64 = 1, WIRE_LEN = 2, WIRE_32 = 5 };
+#define FIELD_MAX ((1u << 29) - 1)
 
 /* RangeRequest's fields; RangeResponse's; ResponseHeader's; KeyValue's. */
 enum { REQ_KEY = 1, REQ_RANGE_END = 2, REQ_LIMIT = 3, REQ_REVISION = 4 };
@@ -71,6 +72,9 @@ static int get_varint(struct reader *r, uint64_t *v)
 	for (int shift = 0; shift < 64; shift += 7) {
 		if (r->p == r->end)
 			return -1;
+		/* The 10th byte holds bit 63 alone: more is not a 64-bit value. */
+		if (shift == 63 && *r->p > 1)
+			return -1;
 		*v |= (uint64_t)(*r->p & 0x7f) << shift;
 		if (!(*r->p++ & 0x80))
 			return 0;
@@ -90,7 +94,8 @@ static int next_field(struct reader *r, int *field, uint64_t *v, struct reader *
 	sub->p = sub->end = NULL;	/* set only for a length-delimited field */
 	if (r->p == r->end)
 		return 1;
-	if (get_varint(r, &tag))
+	/* Field numbers are 1 to 2^29 - 1: a larger one would alias ours. */
+	if (get_varint(r, &tag) || tag >> 3 == 0 || tag >> 3 > FIELD_MAX)
 		return -1;
 	*field = tag >> 3;
 	switch (tag & 7) {
@@ -119,9 +124,14 @@ static int next_field(struct reader *r, int *field, uint64_t *v, struct reader *
 	return 0;
 }
 
-/* A NUL-terminated copy of @n bytes at @p in *@s (grown as needed). */
+/*
+ * A NUL-terminated copy of @n bytes at @p in *@s (grown as needed); -1 for
+ * bytes holding a NUL, which the copy would cut short (maps/...\0junk).
+ */
 static int copy_str(const uint8_t *p, size_t n, char **s, size_t *cap)
 {
+	if (n && memchr(p, '\0', n))
+		return -1;
 	if (n + 1 > *cap) {
 		char *b = realloc(*s, n + 1);
 
@@ -198,5 +208,6 @@ int pb_range_response(const uint8_t *msg, size_t len, struct pb_range *out,
 	}
 	free(b.key);
 	free(b.value);
-	return err ?: rc < 0 ? -1 : 0;
+	/* etcd's revisions start at 1: none is a reply without its header. */
+	return err ?: rc < 0 || out->revision <= 0 ? -1 : 0;
 }

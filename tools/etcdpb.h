@@ -26,7 +26,8 @@ struct pb_range {
 /*
  * Decode a RangeResponse, calling @fn with each kv's key and value (NUL-
  * terminated copies, valid during the call); @fn's nonzero return stops
- * it. 0, -1 when the message is malformed, or what @fn returned.
+ * it. 0, -1 when the message is malformed (a key or value holding a NUL,
+ * or no header's revision, included), or what @fn returned.
  */
 int pb_range_response(const uint8_t *msg, size_t len, struct pb_range *out,
 		      int (*fn)(void *arg, const char *key, const char *value), void *arg);

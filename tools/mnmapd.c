@@ -368,7 +368,7 @@ static int take_kv(struct daemon *d, json_object *kv, bool deleted)
 	int err;
 
 	if (kv_decode(kv, &key, &value)) {
-		log_msg("a key or value etcd sent is not base64: ignored");
+		log_msg("a key or value etcd sent is not base64, or holds a NUL: ignored");
 		return 0;
 	}
 	err = sync_set(d->sync, key, deleted ? NULL : value);
@@ -408,6 +408,11 @@ static int read_page_json(struct daemon *d, int64_t *rev, char **from)
 	json_object_object_get_ex(reply, "header", &header);
 	if (!*rev)
 		*rev = json_i64(header, "revision");
+	if (*rev <= 0) {	/* no header: a watch from revision 1 would replay all */
+		log_msg("cannot read the store: a reply without its revision");
+		json_object_put(reply);
+		return -1;
+	}
 	n = json_object_object_get_ex(reply, "kvs", &kvs) ? json_object_array_length(kvs) : 0;
 	for (size_t i = 0; i < n && !err; i++)
 		err = take_kv(d, json_object_array_get_idx(kvs, i), false);

@@ -88,6 +88,68 @@ static void test_etcdpb(void)
 	      "protobuf: a reply cut short is refused");
 }
 
+/* A RangeResponse of header {revision 7} and @tail (@n bytes): pb_range_response's rc. */
+static int decode_with(const uint8_t *tail, size_t n, char *seen)
+{
+	uint8_t msg[64] = { 0x0a, 0x02, 0x18, 0x07 };
+	struct pb_range r;
+
+	memcpy(msg + 4, tail, n);
+	seen[0] = '\0';
+	return pb_range_response(msg, 4 + n, &r, count_kv, seen);
+}
+
+/* What a malformed or hostile reply must not pass for. */
+static void test_etcdpb_bad(void)
+{
+	/* kvs {key "a"}: what each case below spoils */
+	static const uint8_t good[] = { 0x12, 0x03, 0x0a, 0x01, 'a' };
+	/* field 2^33 + 2, length-delimited: truncated to an int, it is kvs */
+	static const uint8_t huge_tag[] = {
+		0x92, 0x80, 0x80, 0x80, 0x80, 0x02, 0x03, 0x0a, 0x01, 'a',
+	};
+	/* field 0 */
+	static const uint8_t zero_tag[] = { 0x02, 0x00 };
+	/* more = a varint whose 10th byte carries bits past 64 */
+	static const uint8_t long_varint[] = {
+		0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02,
+	};
+	static const uint8_t max_varint[] = {
+		0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+	};
+	/* kvs {key "maps/x\0junk"}, kvs {key "a", value "x\0y"} */
+	static const uint8_t nul_key[] = {
+		0x12, 0x0e, 0x0a, 0x0c, '/', 'm', 'a', 'p', 's', '/', 'x', 0, 'j', 'u', 'n', 'k',
+	};
+	static const uint8_t nul_value[] = {
+		0x12, 0x08, 0x0a, 0x01, 'a', 0x2a, 0x03, 'x', 0, 'y',
+	};
+	/* kvs {key "a"}, with no header at all */
+	static const uint8_t no_header[] = { 0x12, 0x03, 0x0a, 0x01, 'a' };
+	/* header {cluster_id 1}: a header without its revision */
+	static const uint8_t no_revision[] = { 0x0a, 0x02, 0x08, 0x01 };
+	struct pb_range r;
+	char seen[64];
+
+	check(!decode_with(good, sizeof(good), seen) && !strcmp(seen, "a=;"),
+	      "protobuf: the reply the cases below spoil decodes");
+	check(decode_with(huge_tag, sizeof(huge_tag), seen) == -1 && !seen[0],
+	      "protobuf: a field number above 2^29 - 1 is refused, not taken for kvs");
+	check(decode_with(zero_tag, sizeof(zero_tag), seen) == -1, "protobuf: field 0 is refused");
+	check(decode_with(long_varint, sizeof(long_varint), seen) == -1,
+	      "protobuf: a varint's 10th byte above 1 is refused");
+	check(!decode_with(max_varint, sizeof(max_varint), seen),
+	      "protobuf: a varint of 2^64 - 1 is taken");
+	check(decode_with(nul_key, sizeof(nul_key), seen) == -1 && !seen[0],
+	      "protobuf: a key holding a NUL is refused, not cut short");
+	check(decode_with(nul_value, sizeof(nul_value), seen) == -1 && !seen[0],
+	      "protobuf: a value holding a NUL is refused");
+	check(pb_range_response(no_header, sizeof(no_header), &r, count_kv, seen) == -1,
+	      "protobuf: a reply without a header is refused");
+	check(pb_range_response(no_revision, sizeof(no_revision), &r, count_kv, seen) == -1,
+	      "protobuf: a header without a revision is refused");
+}
+
 static void test_keys(void)
 {
 	struct key_info ki;
@@ -309,6 +371,7 @@ int main(void)
 	test_base64();
 	test_base64_bytes();
 	test_etcdpb();
+	test_etcdpb_bad();
 	test_keys();
 	test_xlate();
 	test_sync();
