@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Base64 for etcd's gateway: pure, unit-tested in tests/test_store.c. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ char *b64_encode(const void *data, size_t len)
  * key and value of a 100k-key read goes through here.
  */
 static int8_t values[256];
+/* Filled once, whichever thread decodes first (mnmapd's reporter and main). */
+static pthread_once_t values_once = PTHREAD_ONCE_INIT;
 
 static void values_init(void)
 {
@@ -58,8 +61,7 @@ int b64_decode(const char *s, char **out, size_t *len)
 
 	if (n % 4)
 		return -1;
-	if (!values[0])	/* NUL is -1 once filled */
-		values_init();
+	pthread_once(&values_once, values_init);
 	if (n && s[n - 1] == '=')
 		pad++;
 	if (n > 1 && s[n - 2] == '=')
