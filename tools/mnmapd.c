@@ -229,6 +229,8 @@ static void *report_loop(void *arg)
 		if (!have_lease(r) || etcd_put(r->etcd, r->key, status, r->lease)) {
 			if (r->lease && !r->away)
 				log_msg("cannot write %s: %s", r->key, etcd_error(r->etcd));
+			/* It may have lapsed: a new one, not 3 s of puts against it. */
+			r->lease = 0;
 			r->away = true;
 			msleep(STATUS_MS);
 			continue;
@@ -241,22 +243,29 @@ static void *report_loop(void *arg)
 	return NULL;
 }
 
-/* Hand @status (malloc'd) to the reporter: it replaces one not yet written. */
-static void post_status(struct reporter *r, char *status)
+/*
+ * Hand @status (malloc'd) to the reporter: it replaces one not yet written.
+ * false for NULL (out of memory), the one pending kept.
+ */
+static bool post_status(struct reporter *r, char *status)
 {
+	if (!status)
+		return false;
 	pthread_mutex_lock(&r->lock);
 	free(r->status);
 	r->status = status;
 	pthread_mutex_unlock(&r->lock);
+	return true;
 }
 
-/* status/NAME: the revision applied, what is not applied, and when. */
-static void write_status(struct daemon *d)
+/* status/NAME: the revision applied, what is not applied, and when; false if not posted. */
+static bool write_status(struct daemon *d)
 {
 	json_object *st = json_object_new_object(), *errors = json_object_new_array();
 	char when[32];
 	time_t t = time(NULL);
 	struct tm tm;
+	bool posted;
 	size_t n;
 
 	n = sync_errors(d->sync, add_error, errors);
@@ -269,8 +278,10 @@ static void write_status(struct daemon *d)
 	if (d->last_error[0])
 		json_object_object_add(st, "last_error", json_object_new_string(d->last_error));
 	json_object_object_add(st, "time", json_object_new_string(when));
-	post_status(&d->rep, strdup(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN)));
+	posted = post_status(&d->rep,
+			     strdup(json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN)));
 	json_object_put(st);
+	return posted;
 }
 
 /*
@@ -309,8 +320,8 @@ static void status_tick(struct daemon *d)
 	d->last_status = now;
 	if (d->errors_due)
 		sync_errors(d->sync, log_error, NULL);
-	write_status(d);
-	d->status_due = d->errors_due = false;
+	d->errors_due = false;
+	d->status_due = !write_status(d);	/* out of memory: the next tick tries again */
 }
 
 /*
