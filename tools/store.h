@@ -10,6 +10,11 @@
  * The store's key layout (Documentation/etcd.md, a contract) and its
  * translation into mnmapctl's grammar. Pure: unit-tested as it is.
  */
+/*
+ * Its kinds sort config < endpoints/ < hosts/ < maps/ < status/, and mnmapd
+ * reads and watches only up to status/ (FOLLOW_END in mnmapd.c): a new kind
+ * of key must sort before status/, or mnmapd must follow it separately.
+ */
 #define STORE_PREFIX "/mnmap/v1/"
 #define STORE_NAME_MAX 64
 
