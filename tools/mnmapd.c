@@ -525,8 +525,6 @@ static int read_page(struct daemon *d, int64_t *rev, char **from)
 		return read_page_json(d, rev, from);
 	if (!read_page_pb(d, rev, from))
 		return 0;
-	log_msg("cannot read the store over gRPC (%s): through the JSON gateway, from the start",
-		d->grpc_error);
 	d->no_grpc = true;
 	return READ_AGAIN;
 }
@@ -551,6 +549,9 @@ static int full_sync(struct daemon *d)
 			free(from);
 			from = NULL;
 			rc = read_page(d, &rev, &from);	/* the gateway's: 0 or -1 */
+			if (!rc)	/* etcd answers: worth saying (not while it is away) */
+				log_msg("cannot read the store over gRPC (%s): "
+					"through the JSON gateway, from the start", d->grpc_error);
 		}
 		if (rc) {
 			snprintf(d->last_error, sizeof(d->last_error), "cannot read the store");
