@@ -14,6 +14,7 @@
 #include "netns.h"
 
 #include <linux/etherdevice.h>
+#include <linux/hash.h>
 
 /* The endpoint of @m whose name hashes to @name_hash (one of 2^64: its name). */
 struct mnmap_endpoint *mnmap_backend_named(const struct mnmap_map *m, u64 name_hash)
@@ -45,6 +46,44 @@ static bool any_takes_new(const struct mnmap_map *m, u32 client)
 	return false;
 }
 
+/* Whether some endpoint of @m takes new flows from anyone. */
+bool mnmap_map_takes_new(const struct mnmap_map *m)
+{
+	return any_takes_new(m, 0);
+}
+
+/*
+ * Slots a pick walks past before it gives up on the table: those of
+ * endpoints that may not take the flow (down, or of another tenant than a
+ * private client's) can be nearly all of it, and a packet must not pay
+ * for a walk of 61,357 slots.
+ */
+#define MNMAP_PICK_PROBES 64
+
+/*
+ * Past the probes: rendezvous hashing over the endpoints that may take
+ * the flow, as order-free as the table (the same on every host), and
+ * blind to weights, which only the rare flow that comes here misses.
+ */
+static struct mnmap_endpoint *rendezvous_pick(const struct mnmap_map *m, u32 hash, u32 client)
+{
+	struct mnmap_endpoint *best = NULL;
+	u64 best_score = 0;
+
+	for (int i = 0; i < m->n_backends; i++) {
+		struct mnmap_endpoint *ep = m->backends[i].ep;
+		u64 score = hash_64(ep->name_hash ^ hash, 64);
+
+		if (!m->backends[i].weight || !may_take(ep, client))
+			continue;
+		if (!best || score > best_score) {
+			best = ep;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
 /*
  * A new flow's endpoint: its slot's; when that one may not take it, the
  * next slot's that may, so that a down endpoint's share goes to the others
@@ -55,18 +94,19 @@ static struct mnmap_endpoint *consistent_pick(const struct mnmap_map *m, u32 has
 					      u32 client)
 {
 	const u8 *slots = mnmap_map_slots(m);
+	u32 probes = min_t(u32, m->n_slots, MNMAP_PICK_PROBES);
 	u32 slot;
 
 	if (!m->n_slots || !any_takes_new(m, client))
 		return NULL;
 	slot = hash % m->n_slots;
-	for (u32 i = 0; i < m->n_slots; i++, slot = slot + 1 == m->n_slots ? 0 : slot + 1) {
+	for (u32 i = 0; i < probes; i++, slot = slot + 1 == m->n_slots ? 0 : slot + 1) {
 		struct mnmap_endpoint *ep = m->backends[slots[slot]].ep;
 
 		if (may_take(ep, client))
 			return ep;
 	}
-	return NULL;	/* went down meanwhile */
+	return rendezvous_pick(m, hash, client);
 }
 
 /*

@@ -88,11 +88,19 @@ static const struct rhashtable_params flow_params = {
 	.automatic_shrinking = true,
 };
 
-/* The hash the consistent hash picks by: the same on every host. */
+/*
+ * The hash the consistent hash picks by: the same on every host, and on
+ * hosts whose module predates the client's tenant, for public clients.
+ */
 u32 mnmap_flow_hash(const struct mnmap_flow_key *key)
 {
-	BUILD_BUG_ON(sizeof(*key) % sizeof(u32));
-	return jhash2((const u32 *)key, sizeof(*key) / sizeof(u32), FLOW_HASH_SEED);
+	const size_t words = offsetof(struct mnmap_flow_key, src_tenant) / sizeof(u32);
+	u32 hash;
+
+	BUILD_BUG_ON(offsetof(struct mnmap_flow_key, src_tenant) % sizeof(u32) ||
+		     offsetof(struct mnmap_flow_key, src_tenant) + sizeof(u32) != sizeof(*key));
+	hash = jhash2((const u32 *)key, words, FLOW_HASH_SEED);
+	return key->src_tenant ? jhash_1word(key->src_tenant, hash) : hash;
 }
 
 /* With BHs off: in the packet path, or under the lock. */

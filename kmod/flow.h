@@ -20,11 +20,15 @@ struct mnmap_flow_key {
 		struct in6_addr v6;
 	} src, dst;
 	u32 tenant;		/* the map's */
-	u32 src_tenant;		/* the client's: tenants' private addresses overlap */
 	u16 sport, dport;
 	u8 family;
 	u8 proto;
 	u8 pad[2];
+	/*
+	 * The client's: tenants' private addresses overlap. Last, so that
+	 * the public clients' hash is what it was before it came.
+	 */
+	u32 src_tenant;
 };
 
 /* One remembered flow, read under RCU. */

@@ -84,9 +84,19 @@ void mnmap_memo_free(struct mnmap_memo *f)
 static struct mnmap_memo_bucket *bucket_of(struct mnmap_memo *f,
 					   const struct mnmap_memo_key *key)
 {
-	BUILD_BUG_ON(sizeof(*key) % sizeof(u32));
-	return &f->bucket[jhash2((const u32 *)key, sizeof(*key) / sizeof(u32), f->seed) %
+	const size_t hashed = offsetof(struct mnmap_memo_key, from_tenant);
+
+	BUILD_BUG_ON(hashed % sizeof(u32) || hashed + sizeof(u32) != sizeof(*key));
+	return &f->bucket[jhash2((const u32 *)key, hashed / sizeof(u32), f->seed) %
 			  MNMAP_MEMO_BUCKETS];
+}
+
+/* Whether the entry of @stored is what a recall of @key asks for. */
+static bool key_matches(const struct mnmap_memo_key *stored, const struct mnmap_memo_key *key)
+{
+	return !memcmp(stored, key, offsetof(struct mnmap_memo_key, from_tenant)) &&
+	       (key->from_tenant == MNMAP_MEMO_ANY_TENANT ||
+		key->from_tenant == stored->from_tenant);
 }
 
 static bool live(const struct mnmap_memo_slot *s)
@@ -186,7 +196,7 @@ bool mnmap_memo_recall(struct mnmap_memo *f, const struct mnmap_memo_key *key,
 	for (int i = 0; i < MNMAP_MEMO_WAYS && !found; i++) {
 		const struct mnmap_memo_slot *s = &b->way[i];
 
-		found = live(s) && !memcmp(&s->key, key, sizeof(*key));
+		found = live(s) && key_matches(&s->key, key);
 		if (found) {
 			loc->ifindex = s->ifindex;
 			ether_addr_copy(loc->mac, s->mac);

@@ -23,18 +23,22 @@ struct mnmap_memo_key {
 		struct in6_addr v6;
 	} saddr, daddr;
 	u32 id;
-	/*
-	 * The tenants of the addresses that the packets go to and come from:
-	 * a tenant's private address and the same address outside (or in
-	 * another tenant) are different senders.
-	 */
+	/* The tenant of the address that the packets go to. */
 	u32 tenant;
-	u32 from_tenant;
 	u8 family;
 	u8 proto;
 	u8 kind;
 	u8 pad;
+	/*
+	 * The tenant of the address they come from: a tenant's private
+	 * address and the same address outside (or in another tenant) are
+	 * different senders. Last, and not hashed: a recall may match any
+	 * (MNMAP_MEMO_ANY_TENANT).
+	 */
+	u32 from_tenant;
 };
+
+#define MNMAP_MEMO_ANY_TENANT U32_MAX
 
 /* A key of @kind with no addresses yet: the caller sets them. */
 static inline void mnmap_memo_key_init(struct mnmap_memo_key *key,
