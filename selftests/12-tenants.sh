@@ -310,7 +310,7 @@ froms() {
 # fragment of a datagram from it; k2, whose private address that is, can
 # take neither the echo's reply nor the datagram's later fragments to p1.
 memo_walls() {
-	local fam before drops first later uplink k2_gw
+	local fam before drops first later got
 	from_client p1
 	for fam in 4 6; do
 		family $fam
@@ -325,19 +325,39 @@ memo_walls() {
 		(($(ns_stat hosta drop_private) == drops + 1)) || fail "IPv$fam: k2's reply not counted private"
 		first="tcp(40001, 20001).bytes(\"$CLIENT_T\", \"$P1_ONLY\") + b\"f\" * 20"
 		if ((FAM == 4)); then
-			later="ip4(\"$CLIENT_T\", \"$P1_ONLY\", TCP, b\"l\" * 16, ident=777, frag=5)"
 			first="ip4(\"$CLIENT_T\", \"$P1_ONLY\", TCP, $first, ident=777, frag=0x2000)"
+			later="ip4(\"$CLIENT_T\", \"$P1_ONLY\", TCP, b\"l\" * 16, ident=777, frag=5)"
 		else
-			later="ip6(\"$CLIENT_T\", \"$P1_ONLY\", 44, b\"l\" * 16, exthdrs=struct.pack(\"!BBHI\", TCP, 0, 40, 777))"
 			first="ip6(\"$CLIENT_T\", \"$P1_ONLY\", 44, $first, exthdrs=struct.pack(\"!BBHI\", TCP, 0, 1, 777))"
+			later="ip6(\"$CLIENT_T\", \"$P1_ONLY\", 44, b\"l\" * 16, exthdrs=struct.pack(\"!BBHI\", TCP, 0, 40, 777))"
 		fi
-		# Back to back: the memo keeps a first fragment's word for 2 s.
-		before=$(froms p1) uplink=$(mac_of hosta eth0) k2_gw=$(mac_of hosta h-k2)
-		in_ns router "$PKT" r-a "$uplink" "$first"
-		in_ns k2 "$PKT" eth0 "$k2_gw" "$later"
+		# The outside's first fragment, k2's later one, the outside's own
+		# later one: back to back (the memo keeps a first fragment's word
+		# for 2 s), so p1 must get exactly the outside's two.
+		before=$(froms p1)
+		in_ns router python3 - "$MNMAP_TOP/selftests" "$(mac_of hosta eth0)" "$(mac_of hosta h-k2)" \
+			"$(mac_of k2 eth0)" "$first" "$later" <<-'EOF'
+		import ctypes, os, socket, sys
+		sys.path.insert(0, sys.argv[1])
+		from pkt import *
+		uplink, k2_gw, k2_mac = sys.argv[2:5]
+		first, later = eval(sys.argv[5]), eval(sys.argv[6])
+		def sock(ifname):
+		    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+		    s.bind((ifname, 0))
+		    return s
+		router, router_mac = sock("r-a"), open("/sys/class/net/r-a/address").read().strip()
+		fd = os.open("/run/netns/k2", os.O_RDONLY)
+		if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000):
+		    raise OSError(ctypes.get_errno(), "setns k2")
+		k2 = sock("eth0")
+		router.send(frame(uplink, router_mac, first))
+		k2.send(frame(k2_gw, k2_mac, later))
+		router.send(frame(uplink, router_mac, later))
+		EOF
 		sleep 0.3
-		(($(froms p1) == before + 1)) ||
-			fail "IPv$fam: $(($(froms p1) - before)) packets from $CLIENT_T reached p1, not the outside's first fragment alone"
+		got=$(($(froms p1) - before))
+		((got == 2)) || fail "IPv$fam: $got packets from $CLIENT_T reached p1, not the outside's first and later fragments"
 	done
 }
 
