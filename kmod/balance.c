@@ -46,12 +46,6 @@ static bool any_takes_new(const struct mnmap_map *m, u32 client)
 	return false;
 }
 
-/* Whether some endpoint of @m takes new flows from anyone. */
-bool mnmap_map_takes_new(const struct mnmap_map *m)
-{
-	return any_takes_new(m, 0);
-}
-
 /*
  * Slots a pick walks past before it gives up on the table: those of
  * endpoints that may not take the flow (down, or of another tenant than a
@@ -72,10 +66,11 @@ static struct mnmap_endpoint *rendezvous_pick(const struct mnmap_map *m, u32 has
 
 	for (int i = 0; i < m->n_backends; i++) {
 		struct mnmap_endpoint *ep = m->backends[i].ep;
-		u64 score = hash_64(ep->name_hash ^ hash, 64);
+		u64 score;
 
 		if (!m->backends[i].weight || !may_take(ep, client))
 			continue;
+		score = hash_64(ep->name_hash ^ hash, 64);
 		if (!best || score > best_score) {
 			best = ep;
 			best_score = score;
@@ -117,6 +112,16 @@ static struct mnmap_endpoint *consistent_pick(const struct mnmap_map *m, u32 has
 static u32 client_tenant(const struct mnmap_map *m, const struct mnmap_packet *p)
 {
 	return p->src.tenant != m->n.key.tenant ? p->src.tenant : 0;
+}
+
+/*
+ * Why mnmap_pick() found no endpoint of @m for @p: every one is drained or
+ * down, or (a tenant's private client) none that can answer it.
+ */
+enum mnmap_drop mnmap_unpicked(const struct mnmap_map *m, const struct mnmap_packet *p)
+{
+	return client_tenant(m, p) && any_takes_new(m, 0) ? MNMAP_DROP_PRIVATE :
+							    MNMAP_DROP_UNMAPPED;
 }
 
 /*

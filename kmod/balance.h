@@ -8,6 +8,6 @@ struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *
 				  const struct mnmap_packet *p, const struct sk_buff *skb,
 				  enum mnmap_origin from);
 struct mnmap_endpoint *mnmap_backend_named(const struct mnmap_map *m, u64 name_hash);
-bool mnmap_map_takes_new(const struct mnmap_map *m);
+enum mnmap_drop mnmap_unpicked(const struct mnmap_map *m, const struct mnmap_packet *p);
 
 #endif /* _MNMAP_BALANCE_H */

@@ -460,6 +460,7 @@ static unsigned int scope_packet(struct mnmap_net *mn, struct mnmap_table *t,
 {
 	struct mnmap_addr vtep;
 	unsigned int verdict;
+	u32 from_tenant;
 
 	p->sender = NULL;
 	p->scope = 0;
@@ -478,10 +479,10 @@ static unsigned int scope_packet(struct mnmap_net *mn, struct mnmap_table *t,
 	 * the tenant of where it goes, not of where it comes from: any source
 	 * tenant matches.
 	 */
+	from_tenant = from == MNMAP_FROM_VXLAN ? MNMAP_MEMO_ANY_TENANT : p->src.tenant;
 	if (p->frag) {
 		p->frag_key.tenant = p->dst.tenant;
-		p->frag_key.from_tenant = from == MNMAP_FROM_VXLAN ? MNMAP_MEMO_ANY_TENANT :
-								     p->src.tenant;
+		p->frag_key.from_tenant = from_tenant;
 	}
 	/* An echo is keyed by its reply: a request's tenants swap over. */
 	if (p->echo && p->echo_request) {
@@ -489,8 +490,7 @@ static unsigned int scope_packet(struct mnmap_net *mn, struct mnmap_table *t,
 		p->echo_key.from_tenant = p->dst.tenant;
 	} else if (p->echo) {
 		p->echo_key.tenant = p->dst.tenant;
-		p->echo_key.from_tenant = from == MNMAP_FROM_VXLAN ? MNMAP_MEMO_ANY_TENANT :
-								     p->src.tenant;
+		p->echo_key.from_tenant = from_tenant;
 	}
 	/* Public addresses: whether their endpoint can answer is known once picked. */
 	if (p->src.tenant && p->dst.tenant != p->src.tenant && !stays_on_link(&p->dst) &&
@@ -507,17 +507,6 @@ static bool answerable(const struct mnmap_packet *p, const struct mnmap_endpoint
 {
 	return !p->src.tenant || p->src.tenant == p->dst.tenant ||
 	       rcu_dereference(ep->loc)->tenant == p->src.tenant;
-}
-
-/*
- * Why no endpoint of @m took the packet: every one is drained or down,
- * or (a tenant's private client of another tenant's map) none that can
- * answer it.
- */
-static enum mnmap_drop unpicked(const struct mnmap_map *m, const struct mnmap_packet *p)
-{
-	return p->src.tenant && p->src.tenant != m->n.key.tenant && mnmap_map_takes_new(m) ?
-	       MNMAP_DROP_PRIVATE : MNMAP_DROP_UNMAPPED;
 }
 
 /*
@@ -558,7 +547,7 @@ int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb
 		struct mnmap_endpoint *ep = mnmap_pick(mn, m, p, skb, from);
 
 		if (!ep)
-			return mnmap_drop(mn, p->sender, unpicked(m, p));
+			return mnmap_drop(mn, p->sender, mnmap_unpicked(m, p));
 		if (!answerable(p, ep))
 			return mnmap_drop(mn, p->sender, MNMAP_DROP_PRIVATE);
 		return deliver(mn, skb, m, ep, p->frag, from);
