@@ -129,14 +129,14 @@ enum mnmap_drop mnmap_unpicked(const struct mnmap_map *m, const struct mnmap_pac
  * endpoint of this host whose MAC it carries. NULL if no such endpoint.
  */
 static struct mnmap_endpoint *picked_by_sender(const struct mnmap_map *m,
-					       const struct sk_buff *skb)
+					       const struct mnmap_packet *p)
 {
-	if (!skb_mac_header_was_set(skb))
+	if (!p->has_mac)
 		return NULL;
 	for (int i = 0; i < m->n_backends; i++) {
 		const struct mnmap_location *loc = rcu_dereference(m->backends[i].ep->loc);
 
-		if (!loc->vtep.family && ether_addr_equal(loc->mac, eth_hdr(skb)->h_dest))
+		if (!loc->vtep.family && ether_addr_equal(loc->mac, p->dst_mac))
 			return m->backends[i].ep;
 	}
 	return NULL;
@@ -158,8 +158,7 @@ static void flow_key_of(const struct mnmap_map *m, const struct mnmap_packet *p,
 
 /* The endpoint of @m for the packet @p describes; NULL: none takes it. */
 struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *m,
-				  const struct mnmap_packet *p, const struct sk_buff *skb,
-				  enum mnmap_origin from)
+				  const struct mnmap_packet *p, enum mnmap_origin from)
 {
 	struct mnmap_flows *flows = mnmap_flows_of(mn);
 	struct mnmap_endpoint *ep;
@@ -169,7 +168,7 @@ struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *
 	if (m->n_backends == 1)
 		return m->backends[0].ep;
 	if (from == MNMAP_FROM_VXLAN) {
-		ep = picked_by_sender(m, skb);
+		ep = picked_by_sender(m, p);
 		if (ep)
 			return ep;
 	}

@@ -5,7 +5,7 @@
 #include "datapath.h"
 
 struct mnmap_endpoint *mnmap_pick(struct mnmap_net *mn, const struct mnmap_map *m,
-				  const struct mnmap_packet *p, const struct sk_buff *skb,
+				  const struct mnmap_packet *p,
 				  enum mnmap_origin from);
 struct mnmap_endpoint *mnmap_backend_named(const struct mnmap_map *m, u64 name_hash);
 enum mnmap_drop mnmap_unpicked(const struct mnmap_map *m, const struct mnmap_packet *p);

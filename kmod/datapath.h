@@ -6,6 +6,7 @@
 #include <linux/skbuff.h>
 #include <uapi/linux/mnmap.h>
 
+#include "host.h"
 #include "memo.h"
 #include "stats.h"
 #include "table.h"
@@ -43,7 +44,7 @@ enum mnmap_keys {
 	MNMAP_KEYS_BROKEN,
 };
 
-/* What a family found in a packet, for mnmap_steer(). */
+/* What a family found in a packet, for mnmap_decide(). */
 struct mnmap_packet {
 	enum mnmap_keys keys;
 	struct mnmap_key dst, src;	/* (address, protocol, port) both ways */
@@ -69,20 +70,49 @@ struct mnmap_packet {
 	 */
 	u32 scope;
 	bool public_too;
+	/*
+	 * What the frame says (mnmap_describe_frame()): the device it came in
+	 * on, its MACs, and, out of the tunnel, the sending host and VNI.
+	 */
+	int in_ifindex;
+	bool has_mac;
+	u8 src_mac[ETH_ALEN], dst_mac[ETH_ALEN];
+	bool tunneled;
+	struct mnmap_addr tun_src;
+	u32 tun_vni;
 };
 
-/* mnmap_steer(): a managed address that no map claims. */
+/* mnmap_decide(): what to do besides a verdict. */
+#define MNMAP_SEND (-2)		/* to a->loc through a->dev, VNI a->vni */
+#define MNMAP_TO_HOST (-3)	/* the stack's as its own: the gateway routes it out */
+
+/* Where mnmap_decide() sends a packet, and whose delivery it counts as. */
+struct mnmap_action {
+	struct net_device *dev;
+	const struct mnmap_location *loc;	/* an endpoint's, or @copy */
+	u32 vni;
+	bool counted;		/* false: the gateway's, nobody's delivery */
+	struct mnmap_map *m;	/* NULL: only the namespace counts it */
+	struct mnmap_endpoint *ep;
+	struct mnmap_location copy;	/* a remembered place, or the gateway */
+};
+
+/* mnmap_decide(): a managed address that no map claims. */
 #define MNMAP_UNCLAIMED (-1)
 
 enum mnmap_origin mnmap_origin(struct mnmap_net *mn, struct mnmap_table *t,
 			       const struct net_device *dev);
 bool mnmap_port_keys(const struct sk_buff *skb, unsigned int off,
 		     struct mnmap_key *dst, struct mnmap_key *src);
+int mnmap_decide(struct mnmap_net *mn, struct mnmap_table *t, enum mnmap_origin from,
+		 struct mnmap_packet *p, struct mnmap_action *a);
+void mnmap_count_delivered(struct mnmap_net *mn, const struct mnmap_action *a,
+			   unsigned int len);
+void mnmap_describe_frame(const struct sk_buff *skb, const struct net_device *in,
+			  enum mnmap_origin from, struct mnmap_packet *p);
 int mnmap_steer(struct mnmap_net *mn, struct mnmap_table *t, struct sk_buff *skb,
-		const struct net_device *in, enum mnmap_origin from,
-		struct mnmap_packet *p);
+		enum mnmap_origin from, struct mnmap_packet *p);
 unsigned int mnmap_check_sender(struct mnmap_net *mn, struct mnmap_table *t,
-				const struct sk_buff *skb, const struct net_device *in,
 				struct mnmap_packet *p);
 bool mnmap_frame(struct sk_buff *skb, struct net_device *dev, const u8 *mac);
 unsigned int mnmap_transmit(struct sk_buff *skb, struct net_device *dev, const u8 *mac);

@@ -172,7 +172,7 @@ static const struct mnmap_memo_key *frag_key(const struct sk_buff *skb,
 	return key;
 }
 
-/* Decide for an IPv4 packet from @from (not elsewhere), as mnmap_steer() says. */
+/* Decide for an IPv4 packet from @from (not elsewhere), as mnmap_decide() says. */
 unsigned int mnmap_ipv4_steer(struct mnmap_net *mn, struct mnmap_table *t,
 			      struct sk_buff *skb, struct net_device *in,
 			      enum mnmap_origin from)
@@ -180,10 +180,11 @@ unsigned int mnmap_ipv4_steer(struct mnmap_net *mn, struct mnmap_table *t,
 	struct mnmap_packet p;
 	int verdict;
 
+	mnmap_describe_frame(skb, in, from, &p);
 	p.keys = packet_keys(skb, &p);
 	p.frag = frag_key(skb, &p.frag_key);
 	p.echo = echo_key(skb, p.keys, &p.echo_key, &p.echo_request);
-	verdict = mnmap_steer(mn, t, skb, in, from, &p);
+	verdict = mnmap_steer(mn, t, skb, from, &p);
 	if (verdict != MNMAP_UNCLAIMED)
 		return verdict;
 	if (p.echo && p.echo_request)

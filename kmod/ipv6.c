@@ -268,7 +268,7 @@ static bool link_scope_dest(const struct ipv6hdr *ip6)
 	       (ipv6_addr_type(&ip6->daddr) & IPV6_ADDR_LINKLOCAL);
 }
 
-/* Decide for an IPv6 packet from @from (not elsewhere), as mnmap_steer() says. */
+/* Decide for an IPv6 packet from @from (not elsewhere), as mnmap_decide() says. */
 unsigned int mnmap_ipv6_steer(struct mnmap_net *mn, struct mnmap_table *t,
 			      struct sk_buff *skb, struct net_device *in,
 			      enum mnmap_origin from)
@@ -290,13 +290,14 @@ unsigned int mnmap_ipv6_steer(struct mnmap_net *mn, struct mnmap_table *t,
 	}
 	if (link_scope_source(ipv6_hdr(skb)))
 		return NF_ACCEPT;
+	mnmap_describe_frame(skb, in, from, &p);
 	p.keys = packet_keys(skb, l4, proto, frag_off, &p);
 	if (link_scope_dest(ipv6_hdr(skb)))
-		return from == MNMAP_FROM_ENDPOINT ? mnmap_check_sender(mn, t, skb, in, &p) :
+		return from == MNMAP_FROM_ENDPOINT ? mnmap_check_sender(mn, t, &p) :
 						     NF_ACCEPT;
 	p.frag = frag_key(skb, frag_off, &p.frag_key);
 	p.echo = echo_key(skb, p.keys, l4, proto, &p.echo_key, &p.echo_request);
-	verdict = mnmap_steer(mn, t, skb, in, from, &p);
+	verdict = mnmap_steer(mn, t, skb, from, &p);
 	if (verdict != MNMAP_UNCLAIMED)
 		return verdict;
 	if (p.echo && p.echo_request)
