@@ -10,7 +10,6 @@
  */
 
 #include "datapath.h"
-#include "balance.h"
 #include "flow.h"
 #include "host.h"
 #include "netns.h"
@@ -18,7 +17,6 @@
 #include "vxlan.h"
 
 #include <linux/etherdevice.h>
-#include <net/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_arp.h>
 #include <linux/netfilter_ipv4.h>
@@ -114,6 +112,7 @@ static unsigned int send_to(struct mnmap_net *mn, struct sk_buff *skb,
 void mnmap_describe_frame(const struct sk_buff *skb, const struct net_device *in,
 			  enum mnmap_origin from, struct mnmap_packet *p)
 {
+	memset(&p->tun_src, 0, sizeof(p->tun_src));	/* an IPv4 VTEP fills part */
 	p->in_ifindex = in->ifindex;
 	p->has_mac = skb_mac_header_was_set(skb);
 	if (p->has_mac) {

@@ -64,7 +64,7 @@ struct mnmap_packet {
 	struct mnmap_endpoint *sender;
 	/*
 	 * The tenant whose addresses its lookups see (set, with the keys'
-	 * tenants, by mnmap_steer(), or for a container's packet by
+	 * tenants, by mnmap_decide(), or for a container's packet by
 	 * mnmap_check_sender()): a container's own, then (@public_too) the
 	 * public ones; the VNI it came out of the tunnel with; 0 from the uplink.
 	 */
@@ -72,7 +72,8 @@ struct mnmap_packet {
 	bool public_too;
 	/*
 	 * What the frame says (mnmap_describe_frame()): the device it came in
-	 * on, its MACs, and, out of the tunnel, the sending host and VNI.
+	 * on, its MACs (if @has_mac), and, out of the tunnel (if @tunneled),
+	 * the sending host and VNI.
 	 */
 	int in_ifindex;
 	bool has_mac;

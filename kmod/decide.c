@@ -55,8 +55,8 @@ static struct net_device *device_for(struct mnmap_net *mn, const struct mnmap_lo
 }
 
 /*
- * Hand the packet to its endpoint: a local one by rewriting the Ethernet
- * header, a remote one through VXLAN (MNMAP_SEND, what to do in @a). The
+ * Send the packet to its endpoint: a local one's device, or through VXLAN
+ * to a remote one (MNMAP_SEND, where to in @a). The
  * first fragment of a datagram (@frag) leaves word of where it went for
  * the others.
  */
@@ -413,12 +413,15 @@ static bool answerable(const struct mnmap_packet *p, const struct mnmap_endpoint
 /*
  * What both families decide once a packet is keyed: a container's source
  * must be its own; an echo reply goes to the container that sent its
- * request; a mapped destination is delivered; a later fragment (keyed by
- * address only) follows its first; what mnmap does not manage passes,
- * through the gateway host when there is one (outside()).
- * Returns a verdict, or MNMAP_UNCLAIMED for a managed address that no map
- * claims, from the uplink or a container: the caller may answer an echo,
- * and must otherwise drop it, so that it never leaks into the host's stack.
+ * request; a mapped destination goes to its endpoint; a later fragment
+ * (keyed by address only) follows its first; what mnmap does not manage
+ * passes, through the gateway host when there is one (outside()).
+ * @p must have been described (mnmap_describe_frame()) and keyed. Returns
+ * a verdict; MNMAP_SEND, where to in @a, valid in this RCU read section
+ * only (a->loc may point into @a); MNMAP_TO_HOST; or MNMAP_UNCLAIMED for
+ * a managed address that no map claims, from the uplink or a container:
+ * the caller may answer an echo, and must otherwise drop it, so that it
+ * never leaks into the host's stack.
  */
 int mnmap_decide(struct mnmap_net *mn, struct mnmap_table *t, enum mnmap_origin from,
 		 struct mnmap_packet *p, struct mnmap_action *a)
@@ -426,6 +429,8 @@ int mnmap_decide(struct mnmap_net *mn, struct mnmap_table *t, enum mnmap_origin 
 	int verdict;
 	struct mnmap_map *m;
 
+	/* The copy is set by whoever uses it; it must stay the last member. */
+	BUILD_BUG_ON(offsetofend(struct mnmap_action, copy) != sizeof(*a));
 	memset(a, 0, offsetof(struct mnmap_action, copy));
 	verdict = scope_packet(mn, t, from, p);
 	if (verdict != NF_ACCEPT)
